@@ -1,0 +1,110 @@
+"""Build the HTML book: execute chapters in parallel, then a strict Sphinx build.
+
+Usage (from the project root; `make book` does this)::
+
+    python scripts/build_book.py [--jobs N]
+
+Steps:
+
+1. If the pinned requirements or the helper package in src/ changed since the
+   execution cache was filled, empty the cache: outputs computed under another
+   environment are not reused.
+2. Execute every chapter whose code is not in the cache (scripts/bookexec.py),
+   ``--jobs`` kernels at a time. A failing cell stops the build here, naming the
+   chapter file, the line and the cell.
+3. ``jupyter-book build`` with warnings as errors (``-W``) and nitpicky
+   references (``-n``). Every chapter is a cache hit, so Sphinx executes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bookexec  # noqa: E402
+
+ROOT = bookexec.ROOT
+BUILD = ROOT / "_build"
+HTML = BUILD / "html"
+CACHE = bookexec.CACHE_DIR
+STAMP = CACHE / "environment.sha256"
+
+
+def environment_hash() -> str:
+    """Hash of what chapter outputs depend on besides their own code.
+
+    The pinned requirements, the Python version, and the helper package's source:
+    a change to any of them can change what a chapter prints or draws.
+    """
+    digest = hashlib.sha256((ROOT / "requirements.txt").read_bytes())
+    digest.update(".".join(map(str, sys.version_info[:2])).encode())
+    for source in sorted((ROOT / "src").rglob("*.py")):
+        digest.update(source.relative_to(ROOT).as_posix().encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def check_cache_environment() -> None:
+    """Empty the execution cache if it was filled under another environment."""
+    wanted = environment_hash()
+    if CACHE.exists():
+        found = STAMP.read_text().strip() if STAMP.exists() else None
+        if found != wanted:
+            print("[build] pinned packages or helper package changed: emptying the execution cache")
+            shutil.rmtree(CACHE)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    STAMP.write_text(wanted + "\n")
+
+
+def sphinx_build() -> int:
+    """Run jupyter-book's Sphinx build, warnings as errors; return its exit code."""
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb), "build", str(ROOT), "--builder", "html", "-W", "-n", "--keep-going"]
+    env = dict(os.environ, **bookexec.KERNEL_ENV)
+    return subprocess.call(cmd, cwd=ROOT, env=env)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+
+    check_cache_environment()
+    chapters = bookexec.toc_chapters()
+    timeout = int(bookexec.book_config().get("execute", {}).get("timeout", 60))
+    results = bookexec.run(chapters, jobs=args.jobs, timeout=timeout)
+    if bookexec.report_failures(results):
+        print("\n[build] stopped: a chapter failed to execute (see above). No HTML was written.")
+        return 1
+
+    cache = bookexec.open_cache()
+    stale = [c for c in chapters if not bookexec.is_cached(cache, c)]
+    if stale:  # Sphinx would execute these itself, serially and unchecked
+        names = ", ".join(str(c.relative_to(ROOT)) for c in stale)
+        print(f"[build] internal error: executed chapters missing from the cache: {names}")
+        return 1
+
+    print("[build] writing HTML (warnings are errors)")
+    code = sphinx_build()
+    # A failed Sphinx-side execution leaves logs here; never publish them.
+    shutil.rmtree(HTML / "reports", ignore_errors=True)
+    if code != 0:
+        print("\n[build] FAILED: Sphinx reported warnings or errors (listed above).")
+        return code
+    elapsed = time.perf_counter() - start
+    print(f"\n[build] done in {elapsed:.0f} s. Open {HTML / 'index.html'}")
+    print("[build] or run `make serve` and visit http://localhost:8000")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
