@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import textwrap
@@ -34,6 +35,7 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 CACHE_DIR = ROOT / "_build" / ".jupyter_cache"
 
 # Run in every kernel before the chapter's first cell (and not stored): any attempt
@@ -223,8 +225,13 @@ def execute_chapter(
             record_timing=False,
             resources={"metadata": {"path": workdir}},
         )
+        # The kernel process's own stderr (start-up chatter) goes to a log that is
+        # shown only if the kernel dies; cell output arrives separately.
+        fd, log_name = tempfile.mkstemp(prefix="glassbox-kernel-", suffix=".log")
+        os.close(fd)
+        kernel_log = Path(log_name)
         try:
-            with client.setup_kernel():
+            with open(kernel_log, "w") as log, client.setup_kernel(stderr=log):
                 if block_network:
                     # nbclient writes an executed cell back at its index, so the
                     # guard gets a slot of its own, removed again before the rest.
@@ -240,11 +247,16 @@ def execute_chapter(
                         msg = _failure(nb, index, path, f"ran longer than the {timeout} s cell timeout")
                         return ChapterResult(path, time.perf_counter() - start, msg)
                     except CellExecutionError as exc:
-                        last = str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)
+                        text = ANSI.sub("", str(exc)).strip()
+                        last = text.splitlines()[-1] if text else repr(exc)
                         msg = _failure(nb, index, path, f"raised {last}")
                         return ChapterResult(path, time.perf_counter() - start, msg)
         except DeadKernelError as exc:
-            return ChapterResult(path, time.perf_counter() - start, f"{_display(path)}: the kernel died ({exc})")
+            tail = "".join(kernel_log.read_text(errors="replace").splitlines(True)[-20:])
+            msg = f"{_display(path)}: the kernel died ({exc})\n{tail}"
+            return ChapterResult(path, time.perf_counter() - start, msg)
+        finally:
+            kernel_log.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
     problem = _check_outputs(nb, code_cells, path)
     if problem:

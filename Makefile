@@ -1,0 +1,90 @@
+# Glass Box: build, test and serve the book.  `make help` lists the targets.
+#
+# Every target that needs Python sets up .venv first: created with $(PYTHON),
+# filled with the pinned packages of requirements.txt, the helper package
+# installed editable, and the venv's Jupyter kernel registered. The venv is
+# rebuilt only when requirements.txt changes.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+MIN_PYTHON := 3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.glassbox-installed
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PORT ?= 8000
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k diagrams"`.
+PYTEST_ARGS ?=
+
+.PHONY: help book test serve clean preview lint lock check-python browser
+
+help: ## List the targets
+	@echo "Glass Box. Usage: make <target>"
+	@echo
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  %-10s %s\n", $$1, $$2}'
+	@echo
+	@echo "Variables: PYTHON=$(PYTHON) (interpreter for .venv, needs $(MIN_PYTHON)+), JOBS=$(JOBS) (chapters executed at once), PORT=$(PORT)"
+
+check-python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { \
+	  echo "error: '$(PYTHON)' was not found. Glass Box needs Python $(MIN_PYTHON) or newer;"; \
+	  echo "       install it, or point make at it: make book PYTHON=/path/to/python3.11"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < tuple(map(int, "$(MIN_PYTHON)".split("."))))' || { \
+	  echo "error: Glass Box needs Python $(MIN_PYTHON) or newer, but '$(PYTHON)' is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())')."; \
+	  echo "       Install Python $(MIN_PYTHON)+ and run: make book PYTHON=/path/to/python$(MIN_PYTHON)"; exit 1; }
+
+$(STAMP): requirements.txt
+	@$(MAKE) check-python
+	@echo "[setup] creating $(VENV) with $$($(PYTHON) --version) and the pinned packages (first time: a few minutes)"
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (Glass Box)"
+	@touch $(STAMP)
+	@echo "[setup] $(VENV) is ready"
+
+book: $(STAMP) ## Execute every chapter and build the HTML book in _build/html
+	$(BIN)/python scripts/build_book.py --jobs $(JOBS)
+
+test: book browser ## Build the book, then run the whole test suite
+	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
+
+preview: $(STAMP) ## Build one chapter alone: make preview CHAPTER=book/part/file.md
+	@test -n "$(CHAPTER)" || { echo "usage: make preview CHAPTER=book/<part>/<chapter>.md"; exit 2; }
+	$(BIN)/python scripts/preview_chapter.py $(CHAPTER)
+
+serve: ## Serve the built book on http://localhost:8000 (PORT=...)
+	@test -f _build/html/index.html || { echo "No book built yet: run 'make book' first."; exit 1; }
+	@echo "Serving _build/html on http://localhost:$(PORT) (Ctrl-C to stop)"
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+lint: $(STAMP) ## Check code style with ruff
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+
+lock: check-python ## Re-resolve requirements.in into the frozen requirements.txt
+	$(PYTHON) scripts/lock.py
+
+browser: ## Install Chromium for the browser tests (as root; others get a skip)
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "[setup] installing Chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "[setup] no /usr/bin/chromium and not root: browser tests will be skipped"; fi
+
+clean: ## Remove build outputs and the execution cache (keeps .venv)
+	rm -rf _build .pytest_cache .ruff_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# A typo or unknown target: say so and list the real ones.
+.DEFAULT:
+	@echo "make: unknown target '$@'."
+	@echo
+	@$(MAKE) help
+	@exit 2
