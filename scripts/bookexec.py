@@ -96,6 +96,18 @@ KERNEL_ENV = {
 }
 
 
+# Variables of the caller that must not reach a chapter's kernel: a test runner's
+# MPLBACKEND=Agg, for one, would silently stop every inline figure.
+KERNEL_ENV_DROP = ("MPLBACKEND",)
+
+
+def kernel_env() -> dict[str, str]:
+    """The environment a chapter's kernel starts with."""
+    env = {k: v for k, v in os.environ.items() if k not in KERNEL_ENV_DROP}
+    env.update(KERNEL_ENV)
+    return env
+
+
 @dataclass
 class ChapterResult:
     """The outcome of executing one chapter."""
@@ -208,7 +220,6 @@ def execute_chapter(
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     path = Path(path)
-    os.environ.update(KERNEL_ENV)
     nb = read_chapter(path)
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     if not code_cells:
@@ -231,7 +242,7 @@ def execute_chapter(
         os.close(fd)
         kernel_log = Path(log_name)
         try:
-            with open(kernel_log, "w") as log, client.setup_kernel(stderr=log):
+            with open(kernel_log, "w") as log, client.setup_kernel(stderr=log, env=kernel_env()):
                 if block_network:
                     # nbclient writes an executed cell back at its index, so the
                     # guard gets a slot of its own, removed again before the rest.

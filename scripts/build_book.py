@@ -68,7 +68,7 @@ def sphinx_build() -> int:
     """Run jupyter-book's Sphinx build, warnings as errors; return its exit code."""
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb), "build", str(ROOT), "--builder", "html", "-W", "-n", "--keep-going"]
-    env = dict(os.environ, **bookexec.KERNEL_ENV)
+    env = bookexec.kernel_env()
     return subprocess.call(cmd, cwd=ROOT, env=env)
 
 

@@ -149,3 +149,12 @@ def test_stored_chapters_match_the_cache_key_mystnb_uses(tmp_path, chapter_path)
     assert bookexec.is_cached(cache, copy)
     copy.write_text(copy.read_text(encoding="utf-8").replace("import torch", "import torch  # edited", 1))
     assert not bookexec.is_cached(cache, copy)
+
+
+def test_kernels_get_a_clean_environment(tmp_path, monkeypatch):
+    """The caller's MPLBACKEND (pytest sets Agg) must not stop inline figures."""
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    code = "import os, matplotlib\nprint(matplotlib.get_backend(), os.environ['OMP_NUM_THREADS'])"
+    result = bookexec.execute_chapter(chapter(tmp_path, code), timeout=30)
+    assert result.ok, result.error
+    assert code_outputs(result.notebook)[0]["text"] == "module://matplotlib_inline.backend_inline 1\n"

@@ -1,0 +1,76 @@
+"""Checks of the HTML book that `make book` wrote (``make test`` builds it first)."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+import bookexec
+from conftest import ROOT
+
+HTML = ROOT / "_build" / "html"
+CHAPTERS = bookexec.toc_chapters()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _built():
+    if not (HTML / "index.html").exists():
+        pytest.fail("no built book in _build/html: run `make book` (make test does it first)")
+
+
+class _Images(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs))
+
+
+def page_of(path):
+    return HTML / path.relative_to(ROOT).with_suffix(".html")
+
+
+def images_in(path):
+    parser = _Images()
+    parser.feed(page_of(path).read_text(encoding="utf-8"))
+    return parser.images
+
+
+def test_every_toc_document_has_a_page():
+    missing = [str(p) for p in bookexec.toc_documents() if not page_of(p).exists()]
+    assert not missing
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_chapter_page_shows_every_figure_its_notebook_made(chapter):
+    cache = bookexec.open_cache()
+    assert bookexec.is_cached(cache, chapter), "the page was not built from the current code"
+    _, nb = cache.merge_match_into_notebook(bookexec.read_chapter(chapter))
+    made = sum(
+        1
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if any(k.startswith("image/") for k in out.get("data", {}))
+    )
+    shown = [img for img in images_in(chapter) if "_images/" in (img.get("src") or "")]
+    assert len(shown) >= made
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_figures_have_meaningful_alt_text(chapter):
+    for img in images_in(chapter):
+        alt = (img.get("alt") or "").strip()
+        assert alt, f"an image on {chapter.name} has no alt text: {img.get('src')}"
+        assert not re.fullmatch(r"[\w/.-]*[0-9a-f]{32,}\.\w+", alt), f"alt text is a file name: {alt}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_no_execution_failure_is_published(chapter):
+    text = page_of(chapter).read_text(encoding="utf-8")
+    assert "Executing notebook failed" not in text
+    assert not (HTML / "reports").exists()
