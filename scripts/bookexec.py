@@ -93,6 +93,8 @@ KERNEL_ENV = {
     "PYTHONHASHSEED": "0",
     "SOURCE_DATE_EPOCH": "0",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    # A reference solution that glassbox.check rejects fails the build.
+    "GLASSBOX_STRICT_CHECKS": "1",
 }
 
 

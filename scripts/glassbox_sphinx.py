@@ -1,16 +1,25 @@
 """Sphinx extension of the Glass Box book (loaded from _config.yml).
 
-Adds to every executed chapter a one-line footer saying when it was executed, how
-long it took and with which PyTorch, linking to the execution report.
+- Adds to every executed chapter a one-line footer saying when it was executed, how
+  long it took and with which PyTorch, linking to the execution report.
+- Writes every chapter's *reader's notebook* (see ``reader_notebooks.py``) to
+  ``_sources/<page>.ipynb``, offers it in the page's download menu (as a download,
+  not a page of JSON), adds Colab and Binder buttons that open it, and packs all
+  notebooks, a wheel of the helper package and the pinned requirements into
+  ``glassbox-notebooks.zip``.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 REPORT = "book/appendices/execution-report"
 FOOTER_CLASS = "glassbox-exec-footer"
@@ -41,6 +50,211 @@ def add_execution_footer(app: Sphinx, doctree: nodes.document, docname: str) -> 
     doctree.append(para)
 
 
+# --- reader's notebooks, launch buttons and the download-everything archive --------
+
+ARCHIVE = "glassbox-notebooks.zip"
+DOWNLOAD_JS = """document.addEventListener("DOMContentLoaded", () => {
+  for (const a of document.querySelectorAll("a.btn-download-notebook-button, a.glassbox-archive")) {
+    a.setAttribute("download", "");
+    a.removeAttribute("target");
+  }
+});"""
+
+
+def _repo_parts(app: Sphinx) -> tuple[str, str, str]:
+    opts = app.config.html_theme_options or {}
+    url = str(opts.get("repository_url", "")).rstrip("/")
+    branch = str(opts.get("repository_branch", "main") or "main")
+    return url, branch, app.config.glassbox_pages_branch
+
+
+def _notebook_docs(app: Sphinx) -> list[str]:
+    import bookexec
+
+    docs = []
+    for docname in sorted(app.env.found_docs):
+        path = Path(app.env.doc2path(docname))
+        if path.suffix == ".md" and bookexec.is_notebook(path):
+            docs.append(docname)
+    return docs
+
+
+def _is_chapter(app: Sphinx, pagename: str, doctree) -> bool:
+    import bookexec
+
+    if doctree is None or pagename not in app.env.found_docs:
+        return False
+    path = Path(app.env.doc2path(pagename))
+    return path.suffix == ".md" and bookexec.is_notebook(path)
+
+
+def add_download_button(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Offer the reader's notebook in the page's download menu (the theme draws it)."""
+    if _is_chapter(app, pagename, doctree):
+        context["ipynb_source"] = pagename + ".ipynb"
+
+
+def add_launch_buttons(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Buttons that open the reader's notebook (never the .md source) in Colab or Binder."""
+    if not _is_chapter(app, pagename, doctree):
+        return
+    repo, _, pages = _repo_parts(app)
+    if not repo.startswith("https://github.com/"):
+        return
+    org_repo = repo.removeprefix("https://github.com/")
+    notebook = f"_sources/{pagename}.ipynb"
+    buttons = [
+        {"type": "link", "text": "Colab", "tooltip": "Open this chapter's notebook in Colab",
+         "icon": "_static/images/logo_colab.png", "label": "launch-colab",
+         "url": f"https://colab.research.google.com/github/{org_repo}/blob/{pages}/{notebook}"},
+        {"type": "link", "text": "Binder", "tooltip": "Open this chapter's notebook on Binder",
+         "icon": "_static/images/logo_binder.svg", "label": "launch-binder",
+         "url": f"https://mybinder.org/v2/gh/{org_repo}/{pages}?urlpath=lab/tree/{notebook}"},
+    ]
+    context.setdefault("header_buttons", []).append(
+        {"type": "group", "tooltip": "Run this chapter as a notebook", "icon": "fas fa-rocket",
+         "buttons": buttons, "label": "launch-buttons"}
+    )
+
+
+def book_index(app: Sphinx):
+    """Collect what the notebook conversion needs from the Sphinx environment."""
+    from reader_notebooks import BookIndex, Target
+
+    env = app.env
+    repo, branch, _ = _repo_parts(app)
+    base = app.config.html_baseurl or "https://example.invalid/"
+    index = BookIndex(base_url=base, repository=repo, ref=branch)
+    for docname in env.found_docs:
+        title = env.titles[docname].astext() if docname in env.titles else docname
+        index.docs[docname] = Target(index.page_url(docname), title)
+        numbers = env.toc_secnumbers.get(docname, {}).get("")
+        if numbers:
+            index.chapter_numbers[docname] = ".".join(map(str, numbers))
+    for label, (docname, anchor, title) in env.domaindata["std"]["labels"].items():
+        if docname not in env.found_docs:
+            continue
+        index.labels[label] = Target(index.page_url(docname, anchor), title or env.titles[docname].astext())
+        fig = env.toc_fignumbers.get(docname, {}).get("figure", {}).get(anchor)
+        if fig:
+            index.numbers[label] = "Figure " + ".".join(map(str, fig))
+    for label, (docname, anchor) in env.domaindata["std"]["anonlabels"].items():
+        if label not in index.labels and docname in env.found_docs:
+            index.labels[label] = Target(index.page_url(docname, anchor), label)
+    return index
+
+
+def _wheel(app: Sphinx) -> tuple[str, bytes]:
+    """Build (or reuse) a wheel of the helper package."""
+    import hashlib
+    import subprocess
+    import sys
+    import tempfile
+
+    root = Path(app.confdir)
+    files = sorted((root / "src").rglob("*")) + [root / "pyproject.toml", root / "README.md"]
+    digest = hashlib.sha256()
+    for f in files:
+        if f.is_file() and "__pycache__" not in f.parts:
+            digest.update(str(f.relative_to(root)).encode() + f.read_bytes())
+    store = Path(app.outdir).parent / ".wheel" / digest.hexdigest()[:16]
+    found = sorted(store.glob("*.whl")) if store.exists() else []
+    if not found:
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {**__import__("os").environ, "SOURCE_DATE_EPOCH": "1767225600"}
+            subprocess.run(
+                [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                 "--wheel-dir", str(store), str(root)],
+                check=True, cwd=tmp, env=env, capture_output=True,
+            )
+        found = sorted(store.glob("*.whl"))
+    return found[0].name, found[0].read_bytes()
+
+
+ARCHIVE_README = """# Glass Box: the chapters as notebooks
+
+This folder holds every chapter of the book Glass Box as a Jupyter notebook, with
+the outputs the book's build produced, and what you need to run them offline.
+
+1. Create an environment with Python 3.11 or newer and install the packages:
+
+       python -m venv .venv
+       . .venv/bin/activate          # Windows: .venv\\Scripts\\activate
+       pip install -r requirements.txt
+       pip install {wheel}
+
+   (`requirements.txt` pins the exact versions the book was built with. To save disk
+   on Linux without a GPU, install `torch` and `torchvision` from PyTorch's CPU-only
+   index first; see the chapter "How to use this book".)
+2. Start Jupyter (`jupyter lab`) and open the notebooks in `notebooks/`, in this order:
+
+{order}
+
+The online book: {base}
+"""
+
+
+def write_reader_notebooks(app: Sphinx, exception: Exception | None) -> None:
+    """After an HTML build: the reader's notebook of every chapter, and the zip."""
+    if exception is not None or app.builder.format != "html":
+        return
+    import nbformat
+    from jupyter_cache import get_cache
+
+    import bookexec
+    from reader_notebooks import validate, reader_notebook, write_archive
+
+    index = book_index(app)
+    cache = get_cache(str(Path(app.confdir) / app.config.nb_execution_cache_path))
+    out = Path(app.outdir)
+    notebooks = {}
+    for docname in _notebook_docs(app):
+        nb = bookexec.read_chapter(Path(app.env.doc2path(docname)))
+        try:
+            _, executed = cache.merge_match_into_notebook(nb)
+        except KeyError:
+            logger.info(f"[glassbox] {docname}: not in the execution cache, no notebook written")
+            continue
+        reader = reader_notebook(executed, docname, index)
+        validate(reader)
+        target = out / "_sources" / f"{docname}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(reader, target)
+        notebooks[docname.removeprefix("book/") + ".ipynb"] = reader
+    if not notebooks:
+        return
+    wheel = _wheel(app)
+    requirements = (Path(app.confdir) / "requirements.txt").read_text(encoding="utf-8")
+    toc_order = {doc: i for i, doc in enumerate(_toc_order(app))}
+    ordered = dict(sorted(notebooks.items(), key=lambda kv: toc_order.get("book/" + kv[0][:-6], 999)))
+    order = "\n".join(f"   - notebooks/{name}" for name in ordered)
+    readme = ARCHIVE_README.format(wheel=wheel[0], order=order, base=index.base_url)
+    write_archive(out / ARCHIVE, ordered, wheel, requirements, readme)
+    binder = out / "binder"
+    binder.mkdir(exist_ok=True)
+    (binder / "requirements.txt").write_text(
+        "--extra-index-url https://download.pytorch.org/whl/cpu\n"
+        + "".join(f"{line}\n" for line in requirements.splitlines()
+                  if line.split("==")[0] in {"torch", "torchvision", "matplotlib", "networkx",
+                                             "numpy", "pandas", "scikit-learn", "pillow"})
+        + f"glassbox[digits] @ git+{index.repository}@{index.ref}\n",
+        encoding="utf-8",
+    )
+    logger.info(f"[glassbox] wrote {len(notebooks)} reader notebooks and {ARCHIVE}")
+
+
+def _toc_order(app: Sphinx) -> list[str]:
+    import bookexec
+
+    root = Path(app.confdir)
+    return [str(p.relative_to(root).with_suffix("")) for p in bookexec.toc_documents(root)]
+
+
 def setup(app: Sphinx) -> dict:
+    app.add_config_value("glassbox_pages_branch", "gh-pages", "html")
     app.connect("doctree-resolved", add_execution_footer)
+    app.connect("html-page-context", add_download_button, priority=500)
+    app.connect("html-page-context", add_launch_buttons, priority=502)
+    app.connect("build-finished", write_reader_notebooks)
+    app.add_js_file(None, body=DOWNLOAD_JS)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -73,9 +73,11 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="glassbox-preview-") as tmp:
         book = Path(tmp)
-        for name in ("_config.yml", "_toc.yml"):
+        for name in ("_config.yml", "_toc.yml", "requirements.txt", "pyproject.toml", "README.md"):
             shutil.copy(ROOT / name, book / name)
-        shutil.copytree(ROOT / "book", book / "book")
+        ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+        for name in ("book", "scripts", "src"):
+            shutil.copytree(ROOT / name, book / name, ignore=ignore)
         config = yaml.safe_load((book / "_config.yml").read_text())
         config["execute"]["execute_notebooks"] = "cache"
         config["execute"]["cache"] = str(book / "cache")
@@ -100,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
             if str(rel) in line and ("WARNING" in line or "ERROR" in line)
         ]
         page = book / "_build" / "html" / rel.with_suffix(".html")
+        if proc.returncode and not page.exists():
+            print("\n".join(log.splitlines()[-60:]))
+            print("[preview] the book build failed (its last lines are above)")
+            return 1
         if page.exists():
             site = out / "site"
             shutil.copytree(book / "_build" / "html", site)

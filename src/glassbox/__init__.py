@@ -11,13 +11,15 @@ Modules, one concern each:
 - :mod:`glassbox.decision`: decision boundaries and regions of classifiers;
 - :mod:`glassbox.diagrams`: networks drawn as graphs (networkx);
 - :mod:`glassbox.animation`: animations that play in a static page;
-- :mod:`glassbox.style`: the book's figure style.
+- :mod:`glassbox.style`: the book's figure style;
+- :mod:`glassbox.checks`: self-checking exercises.
 
 Everything public is importable from the top level: ``from glassbox import make_line``.
 """
 
-from . import animation, data, decision, descent, diagrams, style, training
+from . import animation, checks, data, decision, descent, diagrams, style, training
 from .animation import *  # noqa: F403
+from .checks import *  # noqa: F403
 from .data import *  # noqa: F403
 from .decision import *  # noqa: F403
 from .descent import *  # noqa: F403
@@ -27,6 +29,7 @@ from .training import *  # noqa: F403
 
 __all__ = [
     *animation.__all__,
+    *checks.__all__,
     *data.__all__,
     *decision.__all__,
     *descent.__all__,
