@@ -27,6 +27,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from urllib.parse import urljoin
 
 import nbformat
 
@@ -41,6 +42,7 @@ OPTION = re.compile(r"^\s*:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
 TARGET = re.compile(r"^\s*\((?P<label>[\w:.-]+)\)=\s*$")
 ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<content>[^`]+)`")
 EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
+RELATIVE_LINK = re.compile(r"(?P<pre>href=\"|\]\()(?P<url>(?!https?:|#|mailto:)[^\")\s]+)(?P<post>[\")])")
 EQ_LABEL = re.compile(r"\$\$\s*\([\w:.-]+\)\s*$")
 
 #: Tags whose effect is only visual in the book; they are dropped from reader notebooks.
@@ -161,7 +163,12 @@ class Converter:
         raise ConversionError(f"{self.docname}: role {{{role}}} has no plain-Markdown form here")
 
     def inline(self, text: str) -> str:
-        return ROLE.sub(self._role, text)
+        text = ROLE.sub(self._role, text)
+        return RELATIVE_LINK.sub(self._absolute, text)
+
+    def _absolute(self, match: re.Match) -> str:
+        url = urljoin(self.index.page_url(self.docname), match["url"])
+        return f"{match['pre']}{url}{match['post']}"
 
     # --- block structure ------------------------------------------------------------
 
