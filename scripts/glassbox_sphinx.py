@@ -160,11 +160,20 @@ def _wheel(app: Sphinx) -> tuple[str, bytes]:
     store = Path(app.outdir).parent / ".wheel" / digest.hexdigest()[:16]
     found = sorted(store.glob("*.whl")) if store.exists() else []
     if not found:
+        import shutil
+
+        # Build from a copy: setuptools writes build/ and *.egg-info next to the source.
         with tempfile.TemporaryDirectory() as tmp:
+            src = Path(tmp) / "src-copy"
+            src.mkdir()
+            for name in ("pyproject.toml", "README.md"):
+                shutil.copy(root / name, src / name)
+            shutil.copytree(root / "src", src / "src",
+                            ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
             env = {**__import__("os").environ, "SOURCE_DATE_EPOCH": "1767225600"}
             subprocess.run(
                 [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                 "--wheel-dir", str(store), str(root)],
+                 "--wheel-dir", str(store), str(src)],
                 check=True, cwd=tmp, env=env, capture_output=True,
             )
         found = sorted(store.glob("*.whl"))
