@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -259,7 +260,55 @@ def _toc_order(app: Sphinx) -> list[str]:
     return [str(p.relative_to(root).with_suffix("")) for p in bookexec.toc_documents(root)]
 
 
+# --- small repairs of the theme's output ---------------------------------------------
+
+
+def default_theme_mode(app: Sphinx, config) -> None:
+    """Give the theme an explicit colour mode.
+
+    Without one, pages carry an empty mode and the theme logs a console error
+    ("Got invalid theme mode") on every page load.
+    """
+    context = dict(config.html_context or {})
+    context.setdefault("default_mode", "auto")
+    config.html_context = context
+
+
+TOGGLE_SUMMARY = '<summary><span class="toctree-toggle" role="presentation">'
+
+
+INLINE_SCRIPT = re.compile(r"^\s*<script>[^\n]*</script>\s*$")
+
+
+def repair_pages(app: Sphinx, exception: Exception | None) -> None:
+    """Fix two faults of the theme's HTML in every written page.
+
+    - The sidebar's expand/collapse toggles are an empty ``<summary>`` with an
+      icon, which screen readers announce without a name (axe: ``summary-name``).
+    - sphinx-thebe's and sphinx-togglebutton's inline settings are emitted twice;
+      a repeated ``const`` declaration is a JavaScript error in the console.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    labelled = '<summary aria-label="Show or hide the sections of this chapter"><span class="toctree-toggle" role="presentation">'
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        seen: set[str] = set()
+        lines = []
+        for line in text.split("\n"):
+            if INLINE_SCRIPT.match(line):
+                if line.strip() in seen:
+                    continue
+                seen.add(line.strip())
+            lines.append(line)
+        fixed = "\n".join(lines).replace(TOGGLE_SUMMARY, labelled)
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
+
+
 def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", default_theme_mode)
+    app.connect("build-finished", repair_pages)
     app.add_config_value("glassbox_pages_branch", "gh-pages", "html")
     app.connect("doctree-resolved", add_execution_footer)
     app.connect("html-page-context", add_download_button, priority=500)

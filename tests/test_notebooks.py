@@ -18,7 +18,7 @@ from conftest import ROOT
 HTML = ROOT / "_build" / "html"
 ARCHIVE = HTML / "glassbox-notebooks.zip"
 CHAPTERS = bookexec.toc_chapters()
-REPO_PATH = re.compile(r"(?<![\w/])(book|src|scripts|tests|_build)/|\.\./|/work/|glassbox/_answers")
+REPO_PATH = re.compile(r"(?<![\w/.-])(book|src|scripts|tests|_build)/|\.\./|/work/|glassbox/_answers")
 
 
 def notebook_path(chapter: Path) -> Path:
