@@ -19,8 +19,10 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PORT ?= 8000
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k diagrams"`.
 PYTEST_ARGS ?=
+# Extra arguments for the benchmark, e.g. `make bench BENCH_ARGS=--stress`.
+BENCH_ARGS ?=
 
-.PHONY: help book test serve clean preview lint lock check-python browser
+.PHONY: help book test serve clean preview lint lock check-python browser bench
 
 help: ## List the targets
 	@echo "Glass Box. Usage: make <target>"
@@ -63,6 +65,9 @@ serve: ## Serve the built book on http://localhost:8000 (PORT=...)
 	@test -f _build/html/index.html || { echo "No book built yet: run 'make book' first."; exit 1; }
 	@echo "Serving _build/html on http://localhost:$(PORT) (Ctrl-C to stop)"
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+bench: $(STAMP) ## Measure build, rebuild and test times (BENCH_ARGS=--stress: 5 clean builds)
+	$(BIN)/python scripts/bench.py --jobs $(JOBS) $(BENCH_ARGS)
 
 lint: $(STAMP) ## Check code style with ruff
 	$(BIN)/ruff check src tests scripts

@@ -131,3 +131,29 @@ class TestPlotFitHistory:
         x, y, history = args.pop("x"), args.pop("y"), args.pop("history")
         with pytest.raises(error, match=match):
             plot_fit_history(x, y, history, **args)
+
+
+def test_loss_curves_pair_validation_with_each_run():
+    from glassbox import plot_loss_curves
+
+    ax = plot_loss_curves({"a": [3.0, 2.0, 1.0], "b": [3.0, 2.5, 2.0]},
+                          validation={"a": [3.5, 2.5, 1.8], "b": [3.2, 2.9, 2.6]})
+    labels = [line.get_label() for line in ax.lines]
+    assert labels == ["a (train)", "a (validation)", "b (train)", "b (validation)"]
+    assert ax.lines[0].get_color() == ax.lines[1].get_color() != ax.lines[2].get_color()
+    assert [line.get_linestyle() for line in ax.lines] == ["-", "--", "-", "--"]
+    assert ax.lines[1].get_ydata().tolist() == [3.5, 2.5, 1.8]
+    ax = plot_loss_curves([2.0, 1.0], validation=[2.5, 1.5])
+    assert [line.get_label() for line in ax.lines] == ["train", "validation"]
+    assert ax.get_legend() is not None
+
+
+def test_loss_curves_validation_must_match():
+    import pytest
+
+    from glassbox import plot_loss_curves
+
+    with pytest.raises(ValueError, match="labels of curves"):
+        plot_loss_curves({"a": [1.0]}, validation={"b": [1.0]})
+    with pytest.raises(TypeError, match="same form as curves"):
+        plot_loss_curves([1.0, 0.5], validation={"a": [1.0]})

@@ -224,6 +224,12 @@ def evaluate(exercise: str, answer: Any) -> CheckResult:
         If ``exercise`` is not a string.
     ValueError
         If ``exercise`` is not in the answer key.
+
+    Examples
+    --------
+    >>> result = evaluate("how-to-use-check", 5000)
+    >>> result.correct, result.message
+    (False, 'close (within 10 %), but not there yet')
     """
     spec = _spec(exercise)
     correct, message = _JUDGES[spec["kind"]](spec, answer)
@@ -240,6 +246,11 @@ def check(exercise: str, answer: Any) -> None:
     answer : Any
         Your answer: a number, tensor, array, list, shape or string.
 
+    Returns
+    -------
+    None
+        The verdict is printed; use :func:`evaluate` to get it as a value.
+
     Raises
     ------
     AssertionError
@@ -248,8 +259,8 @@ def check(exercise: str, answer: Any) -> None:
 
     Examples
     --------
-    >>> check("first-model-quiz", "b")  # doctest: +SKIP
-    first-model-quiz: ✔ correct
+    >>> check("how-to-use-check", 5050)
+    how-to-use-check: ✔ correct
     """
     result = evaluate(exercise, answer)
     if not result.correct and os.environ.get("GLASSBOX_STRICT_CHECKS") == "1":

@@ -61,6 +61,11 @@ _RC = {
 def book_style() -> Iterator[None]:
     """Apply the book's matplotlib settings inside a ``with`` block only.
 
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        A context manager; matplotlib's settings are restored when it exits.
+
     Examples
     --------
     >>> import matplotlib.pyplot as plt
@@ -84,7 +89,27 @@ R = TypeVar("R")
 
 
 def styled(func: Callable[P, R]) -> Callable[P, R]:
-    """Decorate a plotting function so that it draws in :func:`book_style`."""
+    """Decorate a plotting function so that it draws in :func:`book_style`.
+
+    Parameters
+    ----------
+    func
+        The plotting function.
+
+    Returns
+    -------
+    Callable
+        The same function, drawing inside the book's style.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> @styled
+    ... def blank():
+    ...     return plt.rcParams["figure.facecolor"]
+    >>> blank()
+    'white'
+    """
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:

@@ -24,6 +24,7 @@ __all__ = ["plot_fit_history", "plot_loss_curves"]
 def plot_loss_curves(
     curves: Sequence[float] | Mapping[str, Sequence[float]] | Any,
     *,
+    validation: Sequence[float] | Mapping[str, Sequence[float]] | Any | None = None,
     ax: Axes | None = None,
     xlabel: str = "epoch",
     ylabel: str = "loss",
@@ -47,6 +48,10 @@ def plot_loss_curves(
     logy
         Use a logarithmic loss axis (useful when the loss falls by orders of
         magnitude). All values must then be positive.
+    validation
+        Validation losses to pair with ``curves``: one sequence when ``curves`` is
+        one, or a mapping with the same labels. Each run's validation curve is drawn
+        dashed in its training curve's colour, labelled ``"<run> (validation)"``.
     line_kws
         Extra keyword arguments for every :meth:`~matplotlib.axes.Axes.plot` call.
 
@@ -67,6 +72,10 @@ def plot_loss_curves(
     >>> ax = plot_loss_curves({"train": [4.0, 2.0, 1.0], "validation": [4.5, 2.6, 1.9]})
     >>> [line.get_label() for line in ax.lines]
     ['train', 'validation']
+    >>> ax = plot_loss_curves({"lr 0.1": [3, 1], "lr 0.01": [3, 2.5]},
+    ...                       validation={"lr 0.1": [3.2, 1.4], "lr 0.01": [3.1, 2.7]})
+    >>> [line.get_label() for line in ax.lines]
+    ['lr 0.1 (train)', 'lr 0.1 (validation)', 'lr 0.01 (train)', 'lr 0.01 (validation)']
     """
     kws = as_kws("line_kws", line_kws)
     if isinstance(curves, Mapping):
@@ -77,20 +86,38 @@ def plot_loss_curves(
     else:
         named = {"loss": as_array("curves", curves, ndim=1)}
         show_legend = False
+    paired: dict[str, np.ndarray] = {}
+    if validation is not None:
+        if isinstance(curves, Mapping) != isinstance(validation, Mapping):
+            raise TypeError("validation must have the same form as curves: a sequence for one "
+                            "curve, or a mapping with the same labels")
+        if isinstance(validation, Mapping):
+            paired = {str(k): as_array(f"validation[{k!r}]", v, ndim=1) for k, v in validation.items()}
+            if set(paired) != set(named):
+                raise ValueError(f"validation must have the labels of curves {sorted(named)}, "
+                                 f"got {sorted(paired)}")
+        else:
+            named = {"train": named["loss"]}
+            paired = {"train": as_array("validation", validation, ndim=1)}
+            show_legend = True
     if logy:
-        for label, values in named.items():
+        for label, values in [*named.items(), *paired.items()]:
             if np.any(values <= 0):
                 raise ValueError(f"logy=True needs positive losses; curve {label!r} has a value <= 0")
     if ax is None:
         _, ax = plt.subplots()
     for i, (label, values) in enumerate(named.items()):
-        style = {
-            "color": PALETTE[i % len(PALETTE)],
-            "linestyle": LINESTYLES[i % len(LINESTYLES)],
-            "label": label,
-        }
-        style.update(kws)
-        ax.plot(np.arange(len(values)), values, **style)
+        color = PALETTE[i % len(PALETTE)]
+        if paired:
+            single = isinstance(validation, Mapping) is False
+            runs = [("train" if single else f"{label} (train)", values, "-"),
+                    ("validation" if single else f"{label} (validation)", paired[label], "--")]
+        else:
+            runs = [(label, values, LINESTYLES[i % len(LINESTYLES)])]
+        for run_label, run_values, linestyle in runs:
+            style = {"color": color, "linestyle": linestyle, "label": run_label}
+            style.update(kws)
+            ax.plot(np.arange(len(run_values)), run_values, **style)
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
@@ -170,8 +197,8 @@ def plot_fit_history(
     --------
     >>> history = [(0.0, 0.0), (1.0, 0.5), (2.0, 1.0)]
     >>> fig = plot_fit_history([0, 1, 2], [1, 3, 5], history, epochs=[0, 2])
-    >>> len(fig.axes)
-    2
+    >>> [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    ['epoch 0', 'epoch 2']
     """
     xs = as_array("x", x, ndim=1)
     ys = as_array("y", y, ndim=1)
