@@ -42,6 +42,7 @@ TREES = ("book", "scripts", "src", "tests")
 EXEC_LINE = re.compile(r"\[exec\] ok\s+([\d.]+) s\s+(\S+)")
 KB = 1024
 
+
 def copy_project(target: Path) -> Path:
     """Copy what a build needs into ``target``; return the project folder."""
     project = target / "project"
@@ -196,7 +197,10 @@ def main(argv: list[str] | None = None) -> int:
             print("[bench] 8/8 the test suite (no-op build + pytest) ...")
             start = time.perf_counter()
             build(project, args.jobs)
-            _, log, code = run([python(), "-m", "pytest", "-q", "-n", str(args.jobs), "-p", "no:cacheprovider"], project)
+            _, log, code = run(
+                [python(), "-m", "pytest", "-q", "-n", str(args.jobs), "-p", "no:cacheprovider"],
+                project,
+            )
             results["test_s"] = time.perf_counter() - start
             results["test_ok"] = code == 0
             results["test_summary"] = log.strip().splitlines()[-1] if log.strip() else ""
@@ -212,14 +216,41 @@ def checks(r: dict) -> list[tuple[str, str, bool]]:
     weights = [p["html_kb"] + p["assets_kb"] for p in r["pages"].values()]
     target_chapter = next(iter(sorted(r["code_reexecuted"])), None)
     rows = [
-        ("clean build / baseline", f"{r['clean_s'] / r['baseline_s']:.2f} (≤ 0.6)", r["clean_s"] / r["baseline_s"] <= 0.6),
-        ("clean build / limit", f"{r['clean_s'] / r['limit_s']:.2f} (≤ 1.15)", r["clean_s"] / r["limit_s"] <= 1.15),
-        ("no-op rebuild", f"{r['noop_s']:.1f} s (≤ 10 s), {r['noop_reexecuted']} re-executed",
-         r["noop_s"] <= 10 and r["noop_reexecuted"] == 0),
-        ("prose edit re-executes", f"{len(r['prose_reexecuted'])} chapters (0)", not r["prose_reexecuted"]),
-        ("code edit re-executes", f"{len(r['code_reexecuted'])} chapter ({target_chapter})", len(r["code_reexecuted"]) == 1),
-        ("slowest chapter", f"{max(r['chapter_exec_s'].values()):.1f} s (< 20 s)", max(r["chapter_exec_s"].values()) < 20),
-        ("median page weight", f"{statistics.median(weights):.0f} KB (≤ 300 KB)", statistics.median(weights) <= 300),
+        (
+            "clean build / baseline",
+            f"{r['clean_s'] / r['baseline_s']:.2f} (≤ 0.6)",
+            r["clean_s"] / r["baseline_s"] <= 0.6,
+        ),
+        (
+            "clean build / limit",
+            f"{r['clean_s'] / r['limit_s']:.2f} (≤ 1.15)",
+            r["clean_s"] / r["limit_s"] <= 1.15,
+        ),
+        (
+            "no-op rebuild",
+            f"{r['noop_s']:.1f} s (≤ 10 s), {r['noop_reexecuted']} re-executed",
+            r["noop_s"] <= 10 and r["noop_reexecuted"] == 0,
+        ),
+        (
+            "prose edit re-executes",
+            f"{len(r['prose_reexecuted'])} chapters (0)",
+            not r["prose_reexecuted"],
+        ),
+        (
+            "code edit re-executes",
+            f"{len(r['code_reexecuted'])} chapter ({target_chapter})",
+            len(r["code_reexecuted"]) == 1,
+        ),
+        (
+            "slowest chapter",
+            f"{max(r['chapter_exec_s'].values()):.1f} s (< 20 s)",
+            max(r["chapter_exec_s"].values()) < 20,
+        ),
+        (
+            "median page weight",
+            f"{statistics.median(weights):.0f} KB (≤ 300 KB)",
+            statistics.median(weights) <= 300,
+        ),
         ("largest page weight", f"{max(weights):.0f} KB (≤ 1024 KB)", max(weights) <= 1024),
     ]
     if "test_ok" in r:
@@ -228,18 +259,27 @@ def checks(r: dict) -> list[tuple[str, str, bool]]:
 
 
 def report(r: dict, cores: int) -> None:
-    print(f"\nGlass Box build benchmark, {r['date']}, {r['machine']}, {r['chapters']} chapters, jobs={r['jobs']}\n")
+    print(
+        f"\nGlass Box build benchmark, {r['date']}, {r['machine']}, "
+        f"{r['chapters']} chapters, jobs={r['jobs']}\n"
+    )
     print("| measurement | time |")
     print("|---|---|")
     print(f"| baseline: plain `jupyter-book build`, empty cache | {r['baseline_s']:.1f} s |")
-    print(f"| our clean build (`make book`, venv present), empty cache | {r['clean_s']:.1f} s "
-          f"({r['clean_s'] / r['baseline_s']:.2f} × baseline) |")
+    print(
+        f"| our clean build (`make book`, venv present), empty cache | {r['clean_s']:.1f} s "
+        f"({r['clean_s'] / r['baseline_s']:.2f} × baseline) |"
+    )
     print(f"| chapters' execution, serial sum | {r['serial_exec_s']:.1f} s |")
     print(f"| Sphinx's own time (all cached) | {r['sphinx_s']:.1f} s |")
-    print(f"| limit: max(slowest, sum / {cores}) + Sphinx | {r['limit_s']:.1f} s "
-          f"(clean build = {r['clean_s'] / r['limit_s']:.2f} × limit) |")
+    print(
+        f"| limit: max(slowest, sum / {cores}) + Sphinx | {r['limit_s']:.1f} s "
+        f"(clean build = {r['clean_s'] / r['limit_s']:.2f} × limit) |"
+    )
     print(f"| no-op rebuild | {r['noop_s']:.1f} s ({r['noop_reexecuted']} chapters re-executed) |")
-    print(f"| prose edit | {r['prose_s']:.1f} s ({len(r['prose_reexecuted'])} chapters re-executed) |")
+    print(
+        f"| prose edit | {r['prose_s']:.1f} s ({len(r['prose_reexecuted'])} chapters re-executed) |"
+    )
     print(f"| code edit | {r['code_s']:.1f} s ({len(r['code_reexecuted'])} chapter re-executed) |")
     if "test_s" in r:
         print(f"| test suite (`make test`, venv present) | {r['test_s']:.1f} s |")

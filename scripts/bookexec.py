@@ -40,7 +40,7 @@ CACHE_DIR = ROOT / "_build" / ".jupyter_cache"
 
 # Run in every kernel before the chapter's first cell (and not stored): any attempt
 # to reach a host other than this machine fails, so a chapter cannot download.
-NETWORK_GUARD = r'''
+NETWORK_GUARD = r"""
 import ipaddress as _ip, socket as _socket
 
 def _glassbox_blocked(host):
@@ -81,7 +81,7 @@ _socket.socket.connect = _guarded_connect
 _socket.socket.connect_ex = _guarded_connect_ex
 _socket.getaddrinfo = _guarded_getaddrinfo
 del _guarded_connect, _guarded_connect_ex, _guarded_getaddrinfo
-'''
+"""
 
 # Environment for every kernel: one thread each (two kernels share two cores, and
 # single-threaded kernels give the same floating-point sums on every run), stable
@@ -225,7 +225,9 @@ def execute_chapter(
     nb = read_chapter(path)
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     if not code_cells:
-        return ChapterResult(path, error=f"{_display(path)}: the chapter has no code cells to execute")
+        return ChapterResult(
+            path, error=f"{_display(path)}: the chapter has no code cells to execute"
+        )
     kernel = nb.metadata.get("kernelspec", {}).get("name", "python3")
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="glassbox-exec-") as tmp:
@@ -257,7 +259,9 @@ def execute_chapter(
                     try:
                         client.execute_cell(nb.cells[index], index)
                     except CellTimeoutError:
-                        msg = _failure(nb, index, path, f"ran longer than the {timeout} s cell timeout")
+                        msg = _failure(
+                            nb, index, path, f"ran longer than the {timeout} s cell timeout"
+                        )
                         return ChapterResult(path, time.perf_counter() - start, msg)
                     except CellExecutionError as exc:
                         text = ANSI.sub("", str(exc)).strip()
@@ -286,9 +290,7 @@ def _check_outputs(nb: nbformat.NotebookNode, code_cells: list[int], path: Path)
             if not any(o.get("output_type") == "error" for o in outputs):
                 return _failure(nb, index, path, "is tagged raises-exception but raised nothing")
         wants_image = {"figure", "image"} & set(cell.metadata.get("mystnb", {}))
-        has_image = any(
-            k.startswith("image/") for o in outputs for k in o.get("data", {})
-        )
+        has_image = any(k.startswith("image/") for o in outputs for k in o.get("data", {}))
         if wants_image and not has_image:
             return _failure(nb, index, path, "declares a figure or alt text but produced no image")
     return None
@@ -325,7 +327,9 @@ def store(cache, result: ChapterResult) -> None:
     from jupyter_cache.base import CacheBundleIn
 
     cache.cache_notebook_bundle(
-        CacheBundleIn(result.notebook, str(result.path), data={"execution_seconds": result.seconds}),
+        CacheBundleIn(
+            result.notebook, str(result.path), data={"execution_seconds": result.seconds}
+        ),
         check_validity=False,
         overwrite=True,
     )
@@ -390,10 +394,16 @@ def report_failures(results: Iterable[ChapterResult], echo=print) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     config = book_config()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("chapters", nargs="*", type=Path, help="chapter files (default: all in _toc.yml)")
+    parser.add_argument(
+        "chapters", nargs="*", type=Path, help="chapter files (default: all in _toc.yml)"
+    )
     parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--timeout", type=int, default=int(config.get("execute", {}).get("timeout", 60)))
-    parser.add_argument("--force", action="store_true", help="execute even chapters the cache holds")
+    parser.add_argument(
+        "--timeout", type=int, default=int(config.get("execute", {}).get("timeout", 60))
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="execute even chapters the cache holds"
+    )
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     args = parser.parse_args(argv)
     chapters = [p.resolve() for p in args.chapters] or toc_chapters()
@@ -402,7 +412,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("no such chapter: " + ", ".join(map(str, missing)), file=sys.stderr)
         return 2
     results = run(
-        chapters, jobs=args.jobs, timeout=args.timeout, force=args.force, use_cache=not args.no_cache
+        chapters,
+        jobs=args.jobs,
+        timeout=args.timeout,
+        force=args.force,
+        use_cache=not args.no_cache,
     )
     return 1 if report_failures(results) else 0
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bookexec  # noqa: E402
+import bookexec
 
 ROOT = bookexec.ROOT
 BUILD = ROOT / "_build"

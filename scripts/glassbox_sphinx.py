@@ -11,9 +11,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
-import re
 from pathlib import Path
 
 from docutils import nodes
@@ -89,13 +89,17 @@ def _is_chapter(app: Sphinx, pagename: str, doctree) -> bool:
     return path.suffix == ".md" and bookexec.is_notebook(path)
 
 
-def add_download_button(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+def add_download_button(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree
+) -> None:
     """Offer the reader's notebook in the page's download menu (the theme draws it)."""
     if _is_chapter(app, pagename, doctree):
         context["ipynb_source"] = pagename + ".ipynb"
 
 
-def add_launch_buttons(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+def add_launch_buttons(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree
+) -> None:
     """Buttons that open the reader's notebook (never the .md source) in Colab or Binder."""
     if not _is_chapter(app, pagename, doctree):
         return
@@ -105,16 +109,31 @@ def add_launch_buttons(app: Sphinx, pagename: str, templatename: str, context: d
     org_repo = repo.removeprefix("https://github.com/")
     notebook = f"_sources/{pagename}.ipynb"
     buttons = [
-        {"type": "link", "text": "Colab", "tooltip": "Open this chapter's notebook in Colab",
-         "icon": "_static/images/logo_colab.png", "label": "launch-colab",
-         "url": f"https://colab.research.google.com/github/{org_repo}/blob/{pages}/{notebook}"},
-        {"type": "link", "text": "Binder", "tooltip": "Open this chapter's notebook on Binder",
-         "icon": "_static/images/logo_binder.svg", "label": "launch-binder",
-         "url": f"https://mybinder.org/v2/gh/{org_repo}/{pages}?urlpath=lab/tree/{notebook}"},
+        {
+            "type": "link",
+            "text": "Colab",
+            "tooltip": "Open this chapter's notebook in Colab",
+            "icon": "_static/images/logo_colab.png",
+            "label": "launch-colab",
+            "url": f"https://colab.research.google.com/github/{org_repo}/blob/{pages}/{notebook}",
+        },
+        {
+            "type": "link",
+            "text": "Binder",
+            "tooltip": "Open this chapter's notebook on Binder",
+            "icon": "_static/images/logo_binder.svg",
+            "label": "launch-binder",
+            "url": f"https://mybinder.org/v2/gh/{org_repo}/{pages}?urlpath=lab/tree/{notebook}",
+        },
     ]
     context.setdefault("header_buttons", []).append(
-        {"type": "group", "tooltip": "Run this chapter as a notebook", "icon": "fas fa-rocket",
-         "buttons": buttons, "label": "launch-buttons"}
+        {
+            "type": "group",
+            "tooltip": "Run this chapter as a notebook",
+            "icon": "fas fa-rocket",
+            "buttons": buttons,
+            "label": "launch-buttons",
+        }
     )
 
 
@@ -135,7 +154,9 @@ def book_index(app: Sphinx):
     for label, (docname, anchor, title) in env.domaindata["std"]["labels"].items():
         if docname not in env.found_docs:
             continue
-        index.labels[label] = Target(index.page_url(docname, anchor), title or env.titles[docname].astext())
+        index.labels[label] = Target(
+            index.page_url(docname, anchor), title or env.titles[docname].astext()
+        )
         fig = env.toc_fignumbers.get(docname, {}).get("figure", {}).get(anchor)
         if fig:
             index.numbers[label] = "Figure " + ".".join(map(str, fig))
@@ -153,7 +174,7 @@ def _wheel(app: Sphinx) -> tuple[str, bytes]:
     import tempfile
 
     root = Path(app.confdir)
-    files = sorted((root / "src").rglob("*")) + [root / "pyproject.toml", root / "README.md"]
+    files = [*sorted((root / "src").rglob("*")), root / "pyproject.toml", root / "README.md"]
     digest = hashlib.sha256()
     for f in files:
         if f.is_file() and "__pycache__" not in f.parts:
@@ -169,13 +190,29 @@ def _wheel(app: Sphinx) -> tuple[str, bytes]:
             src.mkdir()
             for name in ("pyproject.toml", "README.md"):
                 shutil.copy(root / name, src / name)
-            shutil.copytree(root / "src", src / "src",
-                            ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+            shutil.copytree(
+                root / "src",
+                src / "src",
+                ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+            )
             env = {**__import__("os").environ, "SOURCE_DATE_EPOCH": "1767225600"}
             subprocess.run(
-                [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                 "--wheel-dir", str(store), str(src)],
-                check=True, cwd=tmp, env=env, capture_output=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "wheel",
+                    "--quiet",
+                    "--no-deps",
+                    "--no-build-isolation",
+                    "--wheel-dir",
+                    str(store),
+                    str(src),
+                ],
+                check=True,
+                cwd=tmp,
+                env=env,
+                capture_output=True,
             )
         found = sorted(store.glob("*.whl"))
     return found[0].name, found[0].read_bytes()
@@ -208,11 +245,10 @@ def write_reader_notebooks(app: Sphinx, exception: Exception | None) -> None:
     """After an HTML build: the reader's notebook of every chapter, and the zip."""
     if exception is not None or app.builder.format != "html":
         return
+    import bookexec
     import nbformat
     from jupyter_cache import get_cache
-
-    import bookexec
-    from reader_notebooks import validate, reader_notebook, write_archive
+    from reader_notebooks import reader_notebook, validate, write_archive
 
     index = book_index(app)
     cache = get_cache(str(Path(app.confdir) / app.config.nb_execution_cache_path))
@@ -236,7 +272,9 @@ def write_reader_notebooks(app: Sphinx, exception: Exception | None) -> None:
     wheel = _wheel(app)
     requirements = (Path(app.confdir) / "requirements.txt").read_text(encoding="utf-8")
     toc_order = {doc: i for i, doc in enumerate(_toc_order(app))}
-    ordered = dict(sorted(notebooks.items(), key=lambda kv: toc_order.get("book/" + kv[0][:-6], 999)))
+    ordered = dict(
+        sorted(notebooks.items(), key=lambda kv: toc_order.get("book/" + kv[0][:-6], 999))
+    )
     order = "\n".join(f"   - notebooks/{name}" for name in ordered)
     readme = ARCHIVE_README.format(wheel=wheel[0], order=order, base=index.base_url)
     write_archive(out / ARCHIVE, ordered, wheel, requirements, readme)
@@ -244,9 +282,21 @@ def write_reader_notebooks(app: Sphinx, exception: Exception | None) -> None:
     binder.mkdir(exist_ok=True)
     (binder / "requirements.txt").write_text(
         "--extra-index-url https://download.pytorch.org/whl/cpu\n"
-        + "".join(f"{line}\n" for line in requirements.splitlines()
-                  if line.split("==")[0] in {"torch", "torchvision", "matplotlib", "networkx",
-                                             "numpy", "pandas", "scikit-learn", "pillow"})
+        + "".join(
+            f"{line}\n"
+            for line in requirements.splitlines()
+            if line.split("==")[0]
+            in {
+                "torch",
+                "torchvision",
+                "matplotlib",
+                "networkx",
+                "numpy",
+                "pandas",
+                "scikit-learn",
+                "pillow",
+            }
+        )
         + f"glassbox[digits] @ git+{index.repository}@{index.ref}\n",
         encoding="utf-8",
     )
@@ -290,7 +340,9 @@ def repair_pages(app: Sphinx, exception: Exception | None) -> None:
     """
     if exception is not None or app.builder.format != "html":
         return
-    labelled = '<summary aria-label="Show or hide the sections of this chapter"><span class="toctree-toggle" role="presentation">'
+    labelled = TOGGLE_SUMMARY.replace(
+        "<summary>", '<summary aria-label="Show or hide the sections of this chapter">'
+    )
     for page in Path(app.outdir).rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         seen: set[str] = set()

@@ -26,7 +26,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bookexec  # noqa: E402
+import bookexec
 
 ROOT = bookexec.ROOT
 
@@ -94,11 +94,13 @@ def main(argv: list[str] | None = None) -> int:
         jb = Path(sys.executable).with_name("jupyter-book")
         proc = subprocess.run(
             [str(jb), "build", str(book), "--builder", "html", "--keep-going"],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         log = proc.stdout + proc.stderr
         mine = [
-            line for line in log.splitlines()
+            line
+            for line in log.splitlines()
             if str(rel) in line and ("WARNING" in line or "ERROR" in line)
         ]
         page = book / "_build" / "html" / rel.with_suffix(".html")

@@ -32,21 +32,39 @@ from urllib.parse import urljoin
 import nbformat
 
 ADMONITIONS = {
-    "note": "Note", "tip": "Tip", "hint": "Hint", "important": "Important",
-    "warning": "Warning", "caution": "Caution", "attention": "Attention",
-    "danger": "Danger", "error": "Error", "seealso": "See also",
+    "note": "Note",
+    "tip": "Tip",
+    "hint": "Hint",
+    "important": "Important",
+    "warning": "Warning",
+    "caution": "Caution",
+    "attention": "Attention",
+    "danger": "Danger",
+    "error": "Error",
+    "seealso": "See also",
 }
-FENCE_OPEN = re.compile(r"^(?P<indent>\s*)(?P<fence>:{3,}|`{3,}|~{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>.*)$")
+FENCE_OPEN = re.compile(
+    r"^(?P<indent>\s*)(?P<fence>:{3,}|`{3,}|~{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>.*)$"
+)
 PLAIN_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>[^`{]*)$")
 OPTION = re.compile(r"^\s*:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
 TARGET = re.compile(r"^\s*\((?P<label>[\w:.-]+)\)=\s*$")
 ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<content>[^`]+)`")
 EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
-RELATIVE_LINK = re.compile(r"(?P<pre>href=\"|\]\()(?P<url>(?!https?:|#|mailto:)[^\")\s]+)(?P<post>[\")])")
+RELATIVE_LINK = re.compile(
+    r"(?P<pre>href=\"|\]\()(?P<url>(?!https?:|#|mailto:)[^\")\s]+)(?P<post>[\")])"
+)
 EQ_LABEL = re.compile(r"\$\$\s*\([\w:.-]+\)\s*$")
 
 #: Tags whose effect is only visual in the book; they are dropped from reader notebooks.
-HIDING_TAGS = {"hide-input", "hide-output", "hide-cell", "remove-input", "remove-output", "remove-cell"}
+HIDING_TAGS = {
+    "hide-input",
+    "hide-output",
+    "hide-cell",
+    "remove-input",
+    "remove-output",
+    "remove-cell",
+}
 
 
 @dataclass
@@ -87,7 +105,9 @@ def _glue_values(nb: nbformat.NotebookNode) -> dict[str, dict]:
             if not meta:
                 continue
             prefix = meta.get("mime_prefix", "")
-            values[meta["name"]] = {k.removeprefix(prefix): v for k, v in output.get("data", {}).items()}
+            values[meta["name"]] = {
+                k.removeprefix(prefix): v for k, v in output.get("data", {}).items()
+            }
     return values
 
 
@@ -128,7 +148,9 @@ class Converter:
                     parts.append(part)
             doc = "/".join(parts)
             if doc not in self.index.docs:
-                raise ConversionError(f"{self.docname}: {{doc}} target {label!r} is not a page of the book")
+                raise ConversionError(
+                    f"{self.docname}: {{doc}} target {label!r} is not a page of the book"
+                )
             return self.index.docs[doc]
         if key in self.index.labels:
             return self.index.labels[key]
@@ -147,7 +169,9 @@ class Converter:
             target = self._target(label, role)
             number = self.index.numbers.get(label.lower(), target.text)
             if text:
-                number = text.replace("%s", number.split()[-1]).replace("{number}", number.split()[-1])
+                number = text.replace("%s", number.split()[-1]).replace(
+                    "{number}", number.split()[-1]
+                )
             return f"[{number}]({target.url})"
         if role in {"glue:text", "glue", "glue:md"}:
             name, _, spec = label.partition(":")
@@ -215,7 +239,11 @@ class Converter:
         depth = 0
         for j in range(start + 1, len(lines)):
             stripped = lines[j].strip()
-            if char == ":" and FENCE_OPEN.match(lines[j]) and FENCE_OPEN.match(lines[j])["fence"][0] == ":":
+            if (
+                char == ":"
+                and FENCE_OPEN.match(lines[j])
+                and FENCE_OPEN.match(lines[j])["fence"][0] == ":"
+            ):
                 if len(FENCE_OPEN.match(lines[j])["fence"]) == len(fence):
                     depth += 1
                 continue
@@ -225,7 +253,9 @@ class Converter:
                 depth -= 1
         return len(lines) - 1
 
-    def _directive(self, name: str, arg: str, options: dict[str, str], body: list[str]) -> list[str]:
+    def _directive(
+        self, name: str, arg: str, options: dict[str, str], body: list[str]
+    ) -> list[str]:
         inner = self._blocks(body)
         if name in ADMONITIONS or name == "admonition":
             title = arg if name == "admonition" else ADMONITIONS[name] + (f": {arg}" if arg else "")
@@ -262,7 +292,9 @@ class Converter:
             return ["", f"**{self.inline(arg)}**" if arg else "", "", *inner, ""]
         if name in {"margin", "sidebar", "epigraph", "topic", "div", "container"}:
             return ["", *inner, ""]
-        raise ConversionError(f"{self.docname}: directive {{{name}}} has no plain-Markdown form here")
+        raise ConversionError(
+            f"{self.docname}: directive {{{name}}} has no plain-Markdown form here"
+        )
 
 
 def setup_cell(index: BookIndex) -> nbformat.NotebookNode:
@@ -286,7 +318,9 @@ print("glassbox", glassbox.__version__, "is ready.")'''
     return cell
 
 
-def reader_notebook(nb: nbformat.NotebookNode, docname: str, index: BookIndex) -> nbformat.NotebookNode:
+def reader_notebook(
+    nb: nbformat.NotebookNode, docname: str, index: BookIndex
+) -> nbformat.NotebookNode:
     """Return the reader's notebook for an executed chapter notebook ``nb``."""
     glue = _glue_values(nb)
     converter = Converter(index, docname, glue)
@@ -316,12 +350,17 @@ def reader_notebook(nb: nbformat.NotebookNode, docname: str, index: BookIndex) -
     return out
 
 
-def _code_cell(cell: nbformat.NotebookNode, index: BookIndex, docname: str) -> list[nbformat.NotebookNode]:
-    source = cell.source.replace("from myst_nb import glue", "from glassbox.notebook import glue  # records a value")
+def _code_cell(
+    cell: nbformat.NotebookNode, index: BookIndex, docname: str
+) -> list[nbformat.NotebookNode]:
+    source = cell.source.replace(
+        "from myst_nb import glue", "from glassbox.notebook import glue  # records a value"
+    )
     new = nbformat.v4.new_code_cell(source)
     new.execution_count = cell.get("execution_count")
     new.outputs = [
-        o for o in copy.deepcopy(cell.get("outputs", []))
+        o
+        for o in copy.deepcopy(cell.get("outputs", []))
         if "scrapbook" not in o.get("metadata", {})
     ]
     tags = [t for t in cell.metadata.get("tags", []) if t not in HIDING_TAGS]
@@ -333,10 +372,12 @@ def _code_cell(cell: nbformat.NotebookNode, index: BookIndex, docname: str) -> l
     before: list[nbformat.NotebookNode] = []
     after: list[nbformat.NotebookNode] = []
     if "raises-exception" in tags:
-        before.append(nbformat.v4.new_markdown_cell(
-            "**The next cell fails on purpose**, to show the error. *Run All* stops there: "
-            "carry on from the cell after it (in Jupyter: *Run Selected Cell and All Below*)."
-        ))
+        before.append(
+            nbformat.v4.new_markdown_cell(
+                "**The next cell fails on purpose**, to show the error. *Run All* stops there: "
+                "carry on from the cell after it (in Jupyter: *Run Selected Cell and All Below*)."
+            )
+        )
     figure = cell.metadata.get("mystnb", {}).get("figure") or {}
     if figure.get("caption"):
         name = str(figure.get("name", "")).lower()
@@ -353,7 +394,9 @@ def validate(nb: nbformat.NotebookNode) -> None:
         raise ConversionError("MyST syntax left in the notebook: " + "; ".join(problems[:5]))
 
 
-MYST_LEFTOVER = re.compile(r"\{[\w:-]+\}`|^\s*(:{3,}|`{3,})\{[\w:-]+\}|^\s*\([\w:.-]+\)=\s*$", re.MULTILINE)
+MYST_LEFTOVER = re.compile(
+    r"\{[\w:-]+\}`|^\s*(:{3,}|`{3,})\{[\w:-]+\}|^\s*\([\w:.-]+\)=\s*$", re.MULTILINE
+)
 
 
 def myst_leftovers(nb: nbformat.NotebookNode) -> list[str]:
@@ -363,19 +406,27 @@ def myst_leftovers(nb: nbformat.NotebookNode) -> list[str]:
         if cell.cell_type != "markdown":
             continue
         for match in MYST_LEFTOVER.finditer(cell.source):
-            line = cell.source[match.start() : cell.source.find("\n", match.start()) % (len(cell.source) + 1)]
+            line = cell.source[
+                match.start() : cell.source.find("\n", match.start()) % (len(cell.source) + 1)
+            ]
             found.append(line.strip()[:80])
     return found
 
 
-def write_archive(path, notebooks: dict[str, nbformat.NotebookNode], wheel: tuple[str, bytes],
-                  requirements: str, readme: str) -> None:
+def write_archive(
+    path,
+    notebooks: dict[str, nbformat.NotebookNode],
+    wheel: tuple[str, bytes],
+    requirements: str,
+    readme: str,
+) -> None:
     """Write the zip a class downloads once: notebooks, wheel, requirements, README.
 
     Members get a fixed date, so the same content gives the same bytes.
     """
     stamp = (2026, 1, 1, 0, 0, 0)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+
         def add(name: str, data: bytes) -> None:
             info = zipfile.ZipInfo(f"glassbox-notebooks/{name}", date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED

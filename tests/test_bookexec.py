@@ -5,9 +5,8 @@ from __future__ import annotations
 import shutil
 import textwrap
 
-import pytest
-
 import bookexec
+import pytest
 from conftest import ROOT
 
 HEADER = textwrap.dedent(
@@ -147,7 +146,9 @@ def test_stored_chapters_match_the_cache_key_mystnb_uses(tmp_path, chapter_path)
     # A prose edit keeps the key; a code edit changes it.
     copy.write_text(copy.read_text(encoding="utf-8").replace("\n\n", "\n\nMore prose.\n\n", 1))
     assert bookexec.is_cached(cache, copy)
-    copy.write_text(copy.read_text(encoding="utf-8").replace("import torch", "import torch  # edited", 1))
+    copy.write_text(
+        copy.read_text(encoding="utf-8").replace("import torch", "import torch  # edited", 1)
+    )
     assert not bookexec.is_cached(cache, copy)
 
 
@@ -157,4 +158,6 @@ def test_kernels_get_a_clean_environment(tmp_path, monkeypatch):
     code = "import os, matplotlib\nprint(matplotlib.get_backend(), os.environ['OMP_NUM_THREADS'])"
     result = bookexec.execute_chapter(chapter(tmp_path, code), timeout=30)
     assert result.ok, result.error
-    assert code_outputs(result.notebook)[0]["text"] == "module://matplotlib_inline.backend_inline 1\n"
+    assert (
+        code_outputs(result.notebook)[0]["text"] == "module://matplotlib_inline.backend_inline 1\n"
+    )

@@ -13,16 +13,20 @@ import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
-import pytest
-
 import bookexec
+import pytest
 from conftest import ROOT
 
 HTML = ROOT / "_build" / "html"
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
 ]
 SHOTS = ROOT / "_build" / "screenshots"
 PAGES = [p.relative_to(ROOT).with_suffix(".html").as_posix() for p in bookexec.toc_documents()]
@@ -30,8 +34,11 @@ CHAPTERS = [p.relative_to(ROOT).with_suffix(".html").as_posix() for p in bookexe
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium "
-                       "(make test installs it when run as root: apt-get install chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Chromium is not installed at /usr/bin/chromium "
+        "(make test installs it when run as root: apt-get install chromium)",
+    ),
 ]
 
 
@@ -78,7 +85,10 @@ def visit(page, url):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
     page.on("request", lambda r: requested.append(r.url))
-    page.on("response", lambda r: failed.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None)
+    page.on(
+        "response",
+        lambda r: failed.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None,
+    )
     page.goto(url, wait_until="networkidle")
     return errors, failed, requested
 
@@ -88,15 +98,23 @@ def test_page_loads_cleanly_and_asks_only_localhost(page, server, path):
     errors, failed, requested = visit(page, f"{server}/{path}")
     assert not errors, f"{path}: console errors: {errors}"
     assert not failed, f"{path}: failed requests: {failed}"
-    foreign = [u for u in requested if urlparse(u).hostname not in {"127.0.0.1", None} and not u.startswith("data:")]
+    foreign = [
+        u
+        for u in requested
+        if urlparse(u).hostname not in {"127.0.0.1", None} and not u.startswith("data:")
+    ]
     assert not foreign, f"{path}: requests to other hosts: {foreign}"
     images = page.eval_on_selector_all(
-        "img", "els => els.map(e => ({src: e.currentSrc || e.src, w: e.naturalWidth, alt: e.getAttribute('alt')}))"
+        "img",
+        "els => els.map(e => ({src: e.currentSrc || e.src, w: e.naturalWidth,"
+        " alt: e.getAttribute('alt')}))",
     )
     for img in images:
         assert img["w"] > 0, f"{path}: image did not load: {img['src']}"
         assert img["alt"] and img["alt"].strip(), f"{path}: image without alt text: {img['src']}"
-        assert not img["alt"].startswith("_build") and ".png" not in img["alt"], f"{path}: alt text is a file name"
+        assert not img["alt"].startswith("_build") and ".png" not in img["alt"], (
+            f"{path}: alt text is a file name"
+        )
 
 
 def test_math_is_typeset(page, server):
@@ -146,7 +164,8 @@ def test_no_serious_accessibility_violations(page, server, path):
     visit(page, f"{server}/{path}")
     results = Axe().run(page)
     violations = [
-        f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} element(s), e.g. {v['nodes'][0]['html'][:120]}"
+        f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} element(s), "
+        f"e.g. {v['nodes'][0]['html'][:120]}"
         for v in results.response["violations"]
         if v["impact"] in {"serious", "critical"}
     ]

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-import pytest
-
 import bookexec
+import pytest
 from conftest import ROOT
 
 HTML = ROOT / "_build" / "html"
@@ -66,7 +65,9 @@ def test_figures_have_meaningful_alt_text(chapter):
     for img in images_in(chapter):
         alt = (img.get("alt") or "").strip()
         assert alt, f"an image on {chapter.name} has no alt text: {img.get('src')}"
-        assert not re.fullmatch(r"[\w/.-]*[0-9a-f]{32,}\.\w+", alt), f"alt text is a file name: {alt}"
+        assert not re.fullmatch(r"[\w/.-]*[0-9a-f]{32,}\.\w+", alt), (
+            f"alt text is a file name: {alt}"
+        )
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=[p.stem for p in CHAPTERS])

@@ -6,9 +6,8 @@ blocked, exactly as the build runs it.
 
 from __future__ import annotations
 
-import pytest
-
 import bookexec
+import pytest
 from conftest import ROOT
 
 CHAPTERS = bookexec.toc_chapters()

@@ -5,13 +5,21 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import bookexec
 import numpy as np
 import pytest
 import torch
 
-import bookexec
 from glassbox import checks
-from glassbox.checks import _encode, _judge_at_least, _judge_choice, _judge_shape, _judge_tensor, _judge_value, evaluate
+from glassbox.checks import (
+    _encode,
+    _judge_at_least,
+    _judge_choice,
+    _judge_shape,
+    _judge_tensor,
+    _judge_value,
+    evaluate,
+)
 
 CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([A-Za-z0-9_-]+)["']""")
 
@@ -52,7 +60,9 @@ def test_every_checked_exercise_is_in_the_key_and_used():
             used.setdefault(exercise, []).append(path)
     known = set(checks.exercises())
     unknown = {e: p for e, p in used.items() if e not in known}
-    assert not unknown, f"chapters call check() for exercises missing from the answer key: {unknown}"
+    assert not unknown, (
+        f"chapters call check() for exercises missing from the answer key: {unknown}"
+    )
     unused = sorted(known - set(used))
     assert not unused, f"answer-key entries that no chapter checks: {unused}"
 
@@ -63,7 +73,9 @@ def test_checked_exercises_exist_as_exercises():
         for exercise in CHECK_CALL.findall(text):
             if path.endswith("helpers.md"):
                 continue
-            assert exercise in labels, f"{path}: check({exercise!r}) names no exercise of that chapter"
+            assert exercise in labels, (
+                f"{path}: check({exercise!r}) names no exercise of that chapter"
+            )
 
 
 # --- verdicts ---------------------------------------------------------------------

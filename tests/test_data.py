@@ -54,8 +54,9 @@ class TestMakeLineWithOutliers:
         assert not torch.equal(y0, y1) and not torch.equal(o0, o1)
 
     def test_outliers_are_far_off_the_line_and_the_rest_is_make_line(self):
-        x, y, out = make_line_with_outliers(200, noise=1.0, n_outliers=7, outlier_shift=25.0,
-                                            seed=4)
+        x, y, out = make_line_with_outliers(
+            200, noise=1.0, n_outliers=7, outlier_shift=25.0, seed=4
+        )
         x0, y0 = make_line(200, noise=1.0, seed=4)
         assert torch.equal(x, x0)
         residual = y - (2.0 * x + 10.0)
@@ -177,13 +178,19 @@ class TestMakeBlobs:
         [
             ({"n_per_class": 0}, ValueError, "n_per_class must be >= 1"),
             ({"n_classes": 1}, ValueError, "n_classes must be >= 2"),
-            ({"centers": [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]}, ValueError,
-             "centers must have shape \\(k, 2\\)"),
+            (
+                {"centers": [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]},
+                ValueError,
+                "centers must have shape \\(k, 2\\)",
+            ),
             ({"centers": [[0.0, 0.0]]}, ValueError, "centers must have shape \\(k, 2\\)"),
             ({"centers": [0.0, 1.0]}, ValueError, "centers must be 2-D"),
             ({"centers": "abc"}, TypeError, "centers must be array-like"),
-            ({"centers": [[0, 0], [1, 1]], "n_classes": 3}, ValueError,
-             "n_classes \\(3\\) disagrees"),
+            (
+                {"centers": [[0, 0], [1, 1]], "n_classes": 3},
+                ValueError,
+                "n_classes \\(3\\) disagrees",
+            ),
             ({"spread": 0.0}, ValueError, "spread must be > 0"),
             ({"seed": 1.5}, TypeError, "seed must be an int"),
         ],

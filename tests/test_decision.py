@@ -75,8 +75,13 @@ class DropoutNet(nn.Module):
 
 class TestDecisionGrid:
     def test_probabilities_of_a_known_function(self):
-        grid = decision_grid(diagonal_probability, x_range=(-2, 2), y_range=(-1, 3),
-                             resolution=5, output="probabilities")
+        grid = decision_grid(
+            diagonal_probability,
+            x_range=(-2, 2),
+            y_range=(-1, 3),
+            resolution=5,
+            output="probabilities",
+        )
         assert grid.xx.shape == grid.yy.shape == grid.values.shape == (5, 5)
         np.testing.assert_allclose(grid.xx[0], np.linspace(-2, 2, 5))
         np.testing.assert_allclose(grid.yy[:, 0], np.linspace(-1, 3, 5))
@@ -88,8 +93,7 @@ class TestDecisionGrid:
         np.testing.assert_allclose(grid.values, 1 / (1 + np.exp(-(grid.xx - grid.yy))), rtol=1e-6)
 
     def test_several_outputs_give_the_argmax_class(self):
-        xx, yy, values = decision_grid(three_linear, x_range=(-3, 3), y_range=(-3, 3),
-                                       resolution=7)
+        xx, yy, values = decision_grid(three_linear, x_range=(-3, 3), y_range=(-3, 3), resolution=7)
         points = torch.tensor(np.c_[xx.ravel(), yy.ravel()], dtype=torch.float32)
         expected = three_linear(points).argmax(1).numpy().reshape(xx.shape)
         np.testing.assert_array_equal(values, expected)
@@ -102,8 +106,9 @@ class TestDecisionGrid:
             seen.append(x.dtype)
             return (x[:, 0] > 0).numpy().astype(float)
 
-        grid = decision_grid(numpy_model, x_range=(-1, 1), y_range=(0, 1), resolution=3,
-                             output="probabilities")
+        grid = decision_grid(
+            numpy_model, x_range=(-1, 1), y_range=(0, 1), resolution=3, output="probabilities"
+        )
         assert seen == [torch.float32]
         np.testing.assert_array_equal(grid.values[0], [0.0, 0.0, 1.0])
 
@@ -137,7 +142,11 @@ class TestDecisionGrid:
             ({"model": "net"}, TypeError, "model must be callable"),
             ({"x_range": 3}, TypeError, "x_range must be a pair"),
             ({"x_range": (0, 1, 2)}, ValueError, "x_range must be a pair"),
-            ({"y_range": (1, 1)}, ValueError, "y_range must have low < high"),
+            (
+                {"y_range": (1, 1)},
+                ValueError,
+                r"y_range must be a pair \(low, high\) with low < high",
+            ),
             ({"y_range": (0, float("nan"))}, ValueError, r"y_range\[1\] must be finite"),
             ({"resolution": 1}, ValueError, "resolution must be >= 2"),
             ({"resolution": 2.5}, TypeError, "resolution must be an int"),
@@ -145,8 +154,11 @@ class TestDecisionGrid:
             ({"model": lambda x: x[:3]}, ValueError, r"one row per input point.*\(3, 2\)"),
             ({"model": lambda x: x[:, :, None]}, ValueError, r"returned shape \(9, 2, 1\)"),
             ({"model": lambda x: x[:, :1] * np.nan}, ValueError, "NaN or inf"),
-            ({"model": lambda x: x[:, :1] + 5, "output": "probabilities"}, ValueError,
-             r"numbers in \[0, 1\]"),
+            (
+                {"model": lambda x: x[:, :1] + 5, "output": "probabilities"},
+                ValueError,
+                r"numbers in \[0, 1\]",
+            ),
             ({"model": lambda x: "yes"}, ValueError, "must return a tensor or array"),
         ],
     )
@@ -194,21 +206,26 @@ class TestPlotDecisionBoundary:
     def test_probability_shading_holds_the_probability(self):
         ax = plot_decision_boundary(diagonal_logit, self.X, self.y, resolution=30)
         (mesh,) = of_type(ax, QuadMesh)
-        grid = decision_grid(diagonal_logit, x_range=ax.get_xlim(), y_range=ax.get_ylim(),
-                             resolution=30)
-        np.testing.assert_allclose(np.asarray(mesh.get_array()).ravel(), grid.values.ravel(),
-                                   rtol=1e-6)
+        grid = decision_grid(
+            diagonal_logit, x_range=ax.get_xlim(), y_range=ax.get_ylim(), resolution=30
+        )
+        np.testing.assert_allclose(
+            np.asarray(mesh.get_array()).ravel(), grid.values.ravel(), rtol=1e-6
+        )
         assert len(ax.figure.axes) == 2  # the colour bar
         assert ax.figure.axes[1].get_ylabel() == "P(class 1)"
 
     def test_region_shading_and_no_shading(self):
-        ax = plot_decision_boundary(diagonal_logit, self.X, self.y, shading="regions",
-                                    resolution=20, threshold=0.3)
+        ax = plot_decision_boundary(
+            diagonal_logit, self.X, self.y, shading="regions", resolution=20, threshold=0.3
+        )
         (mesh,) = of_type(ax, QuadMesh)
-        grid = decision_grid(diagonal_logit, x_range=ax.get_xlim(), y_range=ax.get_ylim(),
-                             resolution=20)
-        np.testing.assert_array_equal(np.asarray(mesh.get_array()).ravel(),
-                                      (grid.values >= 0.3).ravel())
+        grid = decision_grid(
+            diagonal_logit, x_range=ax.get_xlim(), y_range=ax.get_ylim(), resolution=20
+        )
+        np.testing.assert_array_equal(
+            np.asarray(mesh.get_array()).ravel(), (grid.values >= 0.3).ravel()
+        )
         _, ax2 = plt.subplots()
         out = plot_decision_boundary(diagonal_logit, self.X, self.y, shading="none", ax=ax2)
         assert out is ax2 and not of_type(ax2, QuadMesh) and len(ax2.figure.axes) == 1
@@ -217,10 +234,10 @@ class TestPlotDecisionBoundary:
         ax = plot_decision_boundary(diagonal_logit, self.X, self.y, margin=0.5)
         x = self.X[:, 0].numpy()
         span = x.max() - x.min()
-        np.testing.assert_allclose(ax.get_xlim(), (x.min() - span / 2, x.max() + span / 2),
-                                   rtol=1e-6)
-        ax = plot_decision_boundary(diagonal_logit, self.X, self.y, x_range=(-5, 5),
-                                    y_range=(0, 1))
+        np.testing.assert_allclose(
+            ax.get_xlim(), (x.min() - span / 2, x.max() + span / 2), rtol=1e-6
+        )
+        ax = plot_decision_boundary(diagonal_logit, self.X, self.y, x_range=(-5, 5), y_range=(0, 1))
         assert ax.get_xlim() == (-5, 5) and ax.get_ylim() == (0, 1)
 
     def test_accepts_trained_style_module_targets_and_restores_mode(self):
@@ -231,8 +248,14 @@ class TestPlotDecisionBoundary:
 
     def test_kws_are_passed_and_not_modified(self):
         kws = {"s": 80}
-        ax = plot_decision_boundary(diagonal_logit, self.X, self.y, scatter_kws=kws,
-                                    contour_kws={"linewidths": 3}, title="t")
+        ax = plot_decision_boundary(
+            diagonal_logit,
+            self.X,
+            self.y,
+            scatter_kws=kws,
+            contour_kws={"linewidths": 3},
+            title="t",
+        )
         assert kws == {"s": 80}
         assert of_type(ax, PathCollection)[0].get_sizes()[0] == 80
         assert of_type(ax, ContourSet)[0].get_linewidths()[0] == 3
@@ -279,8 +302,9 @@ class TestPlotDecisionRegions:
     def test_regions_hold_the_argmax_of_the_model(self):
         ax = plot_decision_regions(three_linear, self.X, self.y, resolution=40)
         (mesh,) = of_type(ax, QuadMesh)
-        xx, yy, values = decision_grid(three_linear, x_range=ax.get_xlim(),
-                                       y_range=ax.get_ylim(), resolution=40)
+        xx, yy, values = decision_grid(
+            three_linear, x_range=ax.get_xlim(), y_range=ax.get_ylim(), resolution=40
+        )
         points = torch.tensor(np.c_[xx.ravel(), yy.ravel()], dtype=torch.float32)
         expected = three_linear(points).argmax(1).numpy()
         np.testing.assert_array_equal(np.asarray(mesh.get_array()).ravel(), expected)
@@ -328,8 +352,9 @@ class TestPlotDecisionRegions:
         assert net.training and all(m.training for m in net.modules())
         (mesh,) = of_type(ax, QuadMesh)
         net.eval()
-        _, _, values = decision_grid(net, x_range=ax.get_xlim(), y_range=ax.get_ylim(),
-                                     resolution=20)
+        _, _, values = decision_grid(
+            net, x_range=ax.get_xlim(), y_range=ax.get_ylim(), resolution=20
+        )
         np.testing.assert_array_equal(np.asarray(mesh.get_array()).ravel(), values.ravel())
 
     def test_a_class_that_wins_nowhere_draws_no_extra_boundary(self):

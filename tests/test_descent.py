@@ -101,7 +101,11 @@ class TestNumbers:
     @pytest.mark.parametrize(
         ("kwargs", "error", "match"),
         [
-            ({"w_range": (1.0, 1.0)}, ValueError, r"w_range must be \(lo, hi\) with lo < hi"),
+            (
+                {"w_range": (1.0, 1.0)},
+                ValueError,
+                r"w_range must be a pair \(low, high\) with low < high",
+            ),
             ({"w_range": (2.0, 1.0)}, ValueError, "w_range must be"),
             ({"b_range": (0.0, 1.0, 2.0)}, ValueError, "b_range must be a pair"),
             ({"b_range": 3.0}, TypeError, "b_range must be a pair"),
@@ -145,7 +149,8 @@ class TestCostCurve:
         ax = plot_cost_curve(X, Y, w_range=(-6, 6), b=-1.0, trajectory=steps)
         np.testing.assert_allclose(
             line_by_label(ax, "steps").get_xydata(),
-            [[w, direct_mse(w, -1.0)] for w in steps], rtol=1e-10,
+            [[w, direct_mse(w, -1.0)] for w in steps],
+            rtol=1e-10,
         )
         numbers = [t.get_text() for t in ax.texts if t.get_text()]
         assert numbers == ["0", "1", "2", "3"]
@@ -318,8 +323,9 @@ class TestFitAndCost:
             data_ax, cost_ax = fig.axes[2 * i], fig.axes[2 * i + 1]
             xs, ys = data_ax.lines[0].get_data()
             np.testing.assert_allclose(ys, PATH[k, 0] * np.asarray(xs) + PATH[k, 1])
-            np.testing.assert_allclose(data_ax.collections[0].get_offsets(), np.c_[XN, YN],
-                                       rtol=1e-6)
+            np.testing.assert_allclose(
+                data_ax.collections[0].get_offsets(), np.c_[XN, YN], rtol=1e-6
+            )
             path, current = line_by_label(cost_ax, "path"), line_by_label(cost_ax, "current")
             np.testing.assert_allclose(path.get_xydata(), PATH[: k + 1])
             np.testing.assert_allclose(current.get_xydata(), PATH[k : k + 1])

@@ -65,7 +65,12 @@ class TestNetworkGraph:
         G2 = network_graph([3, 2, 1], split_neurons=True, output_activation=SIGMA)
         assert G2.number_of_nodes() == 10 and G2.number_of_edges() == 12
         assert [G2.nodes[n]["kind"] for n in ("s1.1", "a1.1", "s2.1", "a2.1", "y1")] == [
-            "sum", "activation", "sum", "activation", "output"]
+            "sum",
+            "activation",
+            "sum",
+            "activation",
+            "output",
+        ]
         assert G2.nodes["s1.1"]["label"] == "Σ" and G2.nodes["a1.1"]["label"] == SIGMA
 
     def test_layers_run_left_to_right(self):
@@ -79,7 +84,12 @@ class TestNetworkGraph:
         G = network_graph([784, 16, 10], max_nodes=5)
         assert nodes_in_layer(G, 0) == ["x1", "x2", "x3", "x…", "x784"]
         assert [G.nodes[n]["label"] for n in nodes_in_layer(G, 0)] == [
-            "$x_{1}$", "$x_{2}$", "$x_{3}$", "⋮", "$x_{784}$"]
+            "$x_{1}$",
+            "$x_{2}$",
+            "$x_{3}$",
+            "⋮",
+            "$x_{784}$",
+        ]
         assert G.nodes["x…"]["kind"] == "ellipsis"
         assert nodes_in_layer(G, 2) == ["y1", "y2", "y3", "y…", "y10"]
         assert G.number_of_nodes() == 15 and G.number_of_edges() == 25 + 25
@@ -110,10 +120,12 @@ class TestNetworkGraph:
 class TestModelGraph:
     def test_edge_weights_are_the_models_parameters(self, net):
         G = model_graph(net)
-        w1 = torch.tensor([[G.edges[f"x{i}", f"h1.{j}"]["weight"] for i in range(1, 4)]
-                           for j in range(1, 5)])
-        w2 = torch.tensor([[G.edges[f"h1.{i}", f"y{j}"]["weight"] for i in range(1, 5)]
-                           for j in range(1, 3)])
+        w1 = torch.tensor(
+            [[G.edges[f"x{i}", f"h1.{j}"]["weight"] for i in range(1, 4)] for j in range(1, 5)]
+        )
+        w2 = torch.tensor(
+            [[G.edges[f"h1.{i}", f"y{j}"]["weight"] for i in range(1, 5)] for j in range(1, 3)]
+        )
         torch.testing.assert_close(w1, net[0].weight.detach(), rtol=0, atol=0)
         torch.testing.assert_close(w2, net[2].weight.detach(), rtol=0, atol=0)
         biases = torch.tensor([G.nodes[f"h1.{j}"]["bias"] for j in range(1, 5)])
@@ -276,8 +288,11 @@ class TestDrawNetwork:
 
     def test_group_boxes_surround_their_nodes_with_a_caption(self):
         G = network_graph([5, 3, 3, 1], split_neurons=True, output_activation=SIGMA)
-        groups = [("input layer", nodes_in_layer(G, 0)), ("neuron", ["s2.1", "a2.1"]),
-                  ("activation function", ["a2.3"])]
+        groups = [
+            ("input layer", nodes_in_layer(G, 0)),
+            ("neuron", ["s2.1", "a2.1"]),
+            ("activation function", ["a2.3"]),
+        ]
         ax = draw_network(G, groups=groups)
         boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
         assert [b.get_label() for b in boxes] == [c for c, _ in groups]

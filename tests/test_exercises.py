@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
+import bookexec
 import pytest
 
-import bookexec
-
 EXERCISE = re.compile(r"^:::+\{exercise\}.*?\n:label:\s*(\S+)", re.MULTILINE)
-SOLUTION = re.compile(r"^:::+\{solution-start\}\s+(\S+)\s*\n(.*?)^:::+\{solution-end\}", re.MULTILINE | re.DOTALL)
+SOLUTION = re.compile(
+    r"^:::+\{solution-start\}\s+(\S+)\s*\n(.*?)^:::+\{solution-end\}", re.MULTILINE | re.DOTALL
+)
 
 
 def parse(text: str) -> tuple[list[str], dict[str, str]]:

@@ -8,17 +8,18 @@ import sys
 import zipfile
 from pathlib import Path
 
+import bookexec
 import nbformat
 import pytest
-
-import bookexec
 import reader_notebooks as rn
 from conftest import ROOT
 
 HTML = ROOT / "_build" / "html"
 ARCHIVE = HTML / "glassbox-notebooks.zip"
 CHAPTERS = bookexec.toc_chapters()
-REPO_PATH = re.compile(r"(?<![\w/.-])(book|src|scripts|tests|_build)/|\.\./|/work/|glassbox/_answers")
+REPO_PATH = re.compile(
+    r"(?<![\w/.-])(book|src|scripts|tests|_build)/|\.\./|/work/|glassbox/_answers"
+)
 
 
 def notebook_path(chapter: Path) -> Path:
@@ -31,10 +32,14 @@ def notebook_path(chapter: Path) -> Path:
 @pytest.fixture
 def index():
     idx = rn.BookIndex(base_url="https://book.example/", repository="https://github.com/o/r")
-    idx.labels["first-model"] = rn.Target("https://book.example/book/a.html#first-model", "A first model")
+    idx.labels["first-model"] = rn.Target(
+        "https://book.example/book/a.html#first-model", "A first model"
+    )
     idx.labels["fig-x"] = rn.Target("https://book.example/book/a.html#fig-x", "caption")
     idx.numbers["fig-x"] = "Figure 2.1"
-    idx.docs["book/tensors/tensors-1d"] = rn.Target("https://book.example/book/tensors/tensors-1d.html", "Tensors")
+    idx.docs["book/tensors/tensors-1d"] = rn.Target(
+        "https://book.example/book/tensors/tensors-1d.html", "Tensors"
+    )
     idx.chapter_numbers["book/getting-started/x"] = "3"
     return idx
 
@@ -45,8 +50,10 @@ def convert(index, text, glue=None):
 
 def test_roles_become_links_and_values(index):
     glue = {"v": {"text/plain": "1.23456"}}
-    text = ("See {ref}`first-model`, {ref}`that <first-model>`, {numref}`fig-x` and "
-            "{doc}`../tensors/tensors-1d`; the value is {glue:text}`v:.2f`.")
+    text = (
+        "See {ref}`first-model`, {ref}`that <first-model>`, {numref}`fig-x` and "
+        "{doc}`../tensors/tensors-1d`; the value is {glue:text}`v:.2f`."
+    )
     out = convert(index, text, glue)
     assert out == (
         "See [A first model](https://book.example/book/a.html#first-model), "
@@ -141,7 +148,9 @@ def test_reader_notebook_is_valid_plain_and_self_contained(chapter):
     assert "import glassbox" in first_code.source and "pip" in first_code.source
     for cell in nb.cells:
         if cell.cell_type == "code":
-            assert not REPO_PATH.search(cell.source), f"{chapter.name}: a cell refers to the repository:\n{cell.source}"
+            assert not REPO_PATH.search(cell.source), (
+                f"{chapter.name}: a cell refers to the repository:\n{cell.source}"
+            )
             assert "myst_nb" not in cell.source
     source_code = sum(1 for c in bookexec.read_chapter(chapter).cells if c.cell_type == "code")
     executed = [c for c in nb.cells[2:] if c.cell_type == "code"]
@@ -153,9 +162,13 @@ def test_chapter_pages_offer_the_notebook_and_launch_it():
     for chapter in CHAPTERS:
         html = (HTML / chapter.relative_to(ROOT).with_suffix(".html")).read_text(encoding="utf-8")
         rel = chapter.relative_to(ROOT).with_suffix(".ipynb").as_posix()
-        assert re.search(rf'href="[./]*_sources/{re.escape(rel)}"', html), f"{chapter.name}: no .ipynb download"
+        assert re.search(rf'href="[./]*_sources/{re.escape(rel)}"', html), (
+            f"{chapter.name}: no .ipynb download"
+        )
         for link in re.findall(r'href="(https://(?:colab|mybinder)[^"]+)"', html):
-            assert link.endswith(f"_sources/{rel}"), f"{chapter.name}: launch link {link} is not the notebook"
+            assert link.endswith(f"_sources/{rel}"), (
+                f"{chapter.name}: launch link {link} is not the notebook"
+            )
         assert "colab.research.google.com" in html
 
 
@@ -185,8 +198,18 @@ def wheel_site(tmp_path_factory):
         target = site / Path(wheel).name
         target.write_bytes(archive.read(wheel))
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
-         "--target", str(site / "lib"), str(target)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--target",
+            str(site / "lib"),
+            str(target),
+        ],
         check=True,
     )
     return site / "lib"
@@ -194,7 +217,9 @@ def wheel_site(tmp_path_factory):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
-def test_reader_notebook_runs_top_to_bottom_outside_the_repo(chapter, wheel_site, tmp_path, monkeypatch):
+def test_reader_notebook_runs_top_to_bottom_outside_the_repo(
+    chapter, wheel_site, tmp_path, monkeypatch
+):
     nb = nbformat.read(notebook_path(chapter), as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":

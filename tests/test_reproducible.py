@@ -12,11 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import bench  # noqa: E402
+import bench
 
 FOOTER = re.compile(r'<p class="glassbox-exec-footer">.*?</p>', re.DOTALL)
 VARYING = {"searchindex.js", "execution-report.html", ".buildinfo"}
@@ -26,7 +25,9 @@ def clean_build(where: Path) -> Path:
     project = bench.copy_project(where)
     proc = subprocess.run(
         [sys.executable, "scripts/build_book.py", "--jobs", "2"],
-        cwd=project, capture_output=True, text=True,
+        cwd=project,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return project / "_build" / "html"

@@ -86,7 +86,9 @@ class TestPlotFitHistory:
             slope, intercept = self.history[epoch]
             np.testing.assert_allclose(ys, slope * np.asarray(xs) + intercept)
             assert ax.get_title().startswith(f"epoch {epoch}")
-            np.testing.assert_allclose(ax.collections[0].get_offsets(), np.c_[self.x, self.y], rtol=1e-6)
+            np.testing.assert_allclose(
+                ax.collections[0].get_offsets(), np.c_[self.x, self.y], rtol=1e-6
+            )
 
     def test_unused_panels_are_hidden(self):
         fig = plot_fit_history(self.x, self.y, self.history, epochs=[0, 1, 2], ncols=2)
@@ -136,8 +138,10 @@ class TestPlotFitHistory:
 def test_loss_curves_pair_validation_with_each_run():
     from glassbox import plot_loss_curves
 
-    ax = plot_loss_curves({"a": [3.0, 2.0, 1.0], "b": [3.0, 2.5, 2.0]},
-                          validation={"a": [3.5, 2.5, 1.8], "b": [3.2, 2.9, 2.6]})
+    ax = plot_loss_curves(
+        {"a": [3.0, 2.0, 1.0], "b": [3.0, 2.5, 2.0]},
+        validation={"a": [3.5, 2.5, 1.8], "b": [3.2, 2.9, 2.6]},
+    )
     labels = [line.get_label() for line in ax.lines]
     assert labels == ["a (train)", "a (validation)", "b (train)", "b (validation)"]
     assert ax.lines[0].get_color() == ax.lines[1].get_color() != ax.lines[2].get_color()

@@ -6,7 +6,7 @@ argument, says what was expected and what came instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from numbers import Integral, Real
 from typing import Any
 
@@ -29,7 +29,9 @@ def as_array(name: str, value: Any, *, ndim: int | None = None, min_len: int = 1
     numbers.
     """
     if isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"{name} must be array-like (list, NumPy array or tensor), got {_describe(value)}")
+        raise TypeError(
+            f"{name} must be array-like (list, NumPy array or tensor), got {_describe(value)}"
+        )
     if hasattr(value, "detach"):  # a torch.Tensor, without importing torch here
         value = value.detach().cpu().numpy()
     try:
@@ -82,5 +84,20 @@ def as_kws(name: str, value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise TypeError(f"{name} must be a dict of keyword arguments or None, got {_describe(value)}")
+        raise TypeError(
+            f"{name} must be a dict of keyword arguments or None, got {_describe(value)}"
+        )
     return dict(value)
+
+
+def as_range(name: str, value: Any) -> tuple[float, float]:
+    """Return ``value`` as a pair ``(low, high)`` with ``low < high``, or raise naming ``name``."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
+        raise TypeError(f"{name} must be a pair (low, high) of numbers, got {_describe(value)}")
+    if len(value) != 2:
+        raise ValueError(f"{name} must be a pair (low, high), got {len(value)} values")
+    low = as_float(f"{name}[0]", value[0])
+    high = as_float(f"{name}[1]", value[1])
+    if not low < high:
+        raise ValueError(f"{name} must be a pair (low, high) with low < high, got ({low}, {high})")
+    return low, high

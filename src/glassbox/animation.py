@@ -106,8 +106,10 @@ class Animation:
         """
         src = "data:image/gif;base64," + b64encode(self.data).decode("ascii")
         alt = html.escape(self.alt, quote=True)
-        return (f'<img src="{src}" alt="{alt}" width="{self.width}" height="{self.height}" '
-                'style="max-width: 100%; height: auto;">')
+        return (
+            f'<img src="{src}" alt="{alt}" width="{self.width}" height="{self.height}" '
+            'style="max-width: 100%; height: auto;">'
+        )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         # One image representation: Jupyter shows the GIF, and the book's build writes
@@ -115,8 +117,9 @@ class Animation:
         return {"image/gif": b64encode(self.data).decode("ascii"), "text/plain": repr(self)}
 
     def __repr__(self) -> str:
-        return (f"<Animation: {self.width}x{self.height} GIF, {self.nbytes / 1024:.0f} KiB. "
-                f"{self.alt}>")
+        return (
+            f"<Animation: {self.width}x{self.height} GIF, {self.nbytes / 1024:.0f} KiB. {self.alt}>"
+        )
 
 
 def _alt(alt: Any) -> str:
@@ -167,8 +170,16 @@ def _to_gif(pixels: list[np.ndarray], durations: list[int], colors: int) -> byte
         image.putpalette(flat_palette)
         images.append(image)
     buffer = io.BytesIO()
-    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:],
-                   duration=durations, loop=0, optimize=False, disposal=1)
+    images[0].save(
+        buffer,
+        format="GIF",
+        save_all=True,
+        append_images=images[1:],
+        duration=durations,
+        loop=0,
+        optimize=False,
+        disposal=1,
+    )
     return buffer.getvalue()
 
 
@@ -371,11 +382,26 @@ def animate_fit(
         cost_ax.contour(W, B, C, levels=values, cmap="viridis", linewidths=0.9)
         best = _least_squares(xs, ys)
         if best is not None:
-            cost_ax.plot([best[0]], [best[1]], linestyle="none", marker="*", markersize=11,
-                         color="white", markeredgecolor="black")
+            cost_ax.plot(
+                [best[0]],
+                [best[1]],
+                linestyle="none",
+                marker="*",
+                markersize=11,
+                color="white",
+                markeredgecolor="black",
+            )
         (path,) = cost_ax.plot([], [], color=PALETTE[1], marker="o", markersize=2.5, linewidth=1.2)
-        (here,) = cost_ax.plot([], [], linestyle="none", marker="X", markersize=8,
-                               color=PALETTE[1], markeredgecolor="black", markeredgewidth=0.6)
+        (here,) = cost_ax.plot(
+            [],
+            [],
+            linestyle="none",
+            marker="X",
+            markersize=8,
+            color=PALETTE[1],
+            markeredgecolor="black",
+            markeredgewidth=0.6,
+        )
         cost_ax.set(xlim=wr, ylim=br, xlabel="slope $w$", ylabel="intercept $b$")
         cost_ax.grid(False)
         title = fig.suptitle("", fontsize=10)

@@ -69,7 +69,9 @@ def _answer_key() -> dict[str, dict[str, Any]]:
     for path in sorted(_KEY_DIR.glob("*.json")):
         for exercise, blob in json.loads(path.read_text(encoding="utf-8")).items():
             if exercise in key:
-                raise RuntimeError(f"exercise {exercise!r} appears twice in the answer key ({path.name})")
+                raise RuntimeError(
+                    f"exercise {exercise!r} appears twice in the answer key ({path.name})"
+                )
             key[exercise] = _decode(blob)
     return key
 
@@ -86,11 +88,15 @@ def wrong_examples(exercise: str) -> list[Any]:
 
 def _spec(exercise: str) -> dict[str, Any]:
     if not isinstance(exercise, str):
-        raise TypeError(f"exercise must be the exercise's label as a str, got {type(exercise).__name__}")
+        raise TypeError(
+            f"exercise must be the exercise's label as a str, got {type(exercise).__name__}"
+        )
     key = _answer_key()
     if exercise not in key:
         known = ", ".join(sorted(key)) or "none"
-        raise ValueError(f"exercise {exercise!r} is not in the answer key; known exercises: {known}")
+        raise ValueError(
+            f"exercise {exercise!r} is not in the answer key; known exercises: {known}"
+        )
     return key[exercise]
 
 
@@ -169,7 +175,10 @@ def _judge_tensor(spec: dict[str, Any], answer: Any) -> tuple[bool, str]:
     ok = np.isclose(got, expected, rtol=spec.get("rtol", 1e-4), atol=spec.get("atol", 1e-6))
     if ok.all():
         return True, ""
-    return False, f"right shape; {int((~ok).sum())} of {ok.size} entries differ from the expected values"
+    return (
+        False,
+        f"right shape; {int((~ok).sum())} of {ok.size} entries differ from the expected values",
+    )
 
 
 def _judge_at_least(spec: dict[str, Any], answer: Any) -> tuple[bool, str]:
@@ -285,8 +294,11 @@ def _add(args: argparse.Namespace) -> None:
 
 
 def _main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m glassbox.checks", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m glassbox.checks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     add = sub.add_parser("add", help="add or replace an exercise's answer")
     add.add_argument("file", help="answer-key file, without .json (use the chapter's file name)")

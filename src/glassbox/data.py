@@ -156,8 +156,9 @@ def make_line_with_outliers(
         raise ValueError(f"n_outliers must be <= n (={n}), got {n_outliers}")
     outlier_shift = as_float("outlier_shift", outlier_shift)
     as_int("seed", seed, minimum=0)
-    x, y = make_line(n, slope=slope, intercept=intercept, noise=noise, low=low, high=high,
-                     seed=seed)
+    x, y = make_line(
+        n, slope=slope, intercept=intercept, noise=noise, low=low, high=high, seed=seed
+    )
     # A second generator, offset from the first, picks the outliers; the clean points
     # therefore stay identical to make_line's.
     gen = torch.Generator().manual_seed(seed + 1_000_003)
@@ -402,9 +403,7 @@ def write_digit_images(
     rows = []
     for index in chosen:
         pixels = np.rint(digits.images[index] * (255.0 / 16.0)).astype(np.uint8)
-        image = Image.fromarray(pixels).resize(
-            (size, size), resample=Image.Resampling.BILINEAR
-        )
+        image = Image.fromarray(pixels).resize((size, size), resample=Image.Resampling.BILINEAR)
         name = f"img/digit_{index:04d}.png"
         image.save(root / name, format="PNG")
         rows.append((name, int(digits.target[index])))

@@ -26,11 +26,16 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from torch import nn
 
-from ._validate import _describe, as_array, as_callable, as_float, as_int, as_kws
+from ._validate import _describe, as_array, as_callable, as_float, as_int, as_kws, as_range
 from .style import PALETTE, styled
 
-__all__ = ["MARKERS", "DecisionGrid", "decision_grid", "plot_decision_boundary",
-           "plot_decision_regions"]
+__all__ = [
+    "MARKERS",
+    "DecisionGrid",
+    "decision_grid",
+    "plot_decision_boundary",
+    "plot_decision_regions",
+]
 
 #: Marker shapes cycled per class, so a class is told apart by shape as well as colour.
 MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X")
@@ -57,17 +62,7 @@ class DecisionGrid(NamedTuple):
 # ---------------------------------------------------------------------------
 
 
-def _as_range(name: str, value: Any) -> tuple[float, float]:
-    """Return ``value`` as ``(low, high)`` with ``low < high``, or raise naming ``name``."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
-        raise TypeError(f"{name} must be a pair (low, high) of numbers, got {_describe(value)}")
-    if len(value) != 2:
-        raise ValueError(f"{name} must be a pair (low, high), got {len(value)} values")
-    low = as_float(f"{name}[0]", value[0])
-    high = as_float(f"{name}[1]", value[1])
-    if not low < high:
-        raise ValueError(f"{name} must have low < high, got ({low}, {high})")
-    return low, high
+_as_range = as_range
 
 
 def _as_points(X: Any) -> np.ndarray:
@@ -303,8 +298,9 @@ def _finish(ax, xr, yr, xlabel, ylabel, title, handles):
     if title is not None:
         ax.set_title(title)
     # Inside the axes, on a white box, where it covers the fewest points.
-    ax.legend(handles=handles, loc="best", frameon=True, framealpha=0.9, edgecolor="0.7",
-              fontsize=9)
+    ax.legend(
+        handles=handles, loc="best", frameon=True, framealpha=0.9, edgecolor="0.7", fontsize=9
+    )
 
 
 @styled
@@ -441,8 +437,13 @@ def plot_decision_boundary(
     low, high = _light(PALETTE[0], 0.6), _light(PALETTE[1], 0.6)
     if shading == "probability":
         cmap = mcolors.LinearSegmentedColormap.from_list("glassbox_binary", [low, "white", high])
-        style = {"cmap": cmap, "norm": mcolors.TwoSlopeNorm(threshold, vmin=0.0, vmax=1.0),
-                 "shading": "nearest", "rasterized": True, "label": "probability"}
+        style = {
+            "cmap": cmap,
+            "norm": mcolors.TwoSlopeNorm(threshold, vmin=0.0, vmax=1.0),
+            "shading": "nearest",
+            "rasterized": True,
+            "label": "probability",
+        }
         style.update(m_kws)
         mesh = ax.pcolormesh(xx, yy, prob, **style)
         if colorbar:
@@ -452,15 +453,26 @@ def plot_decision_boundary(
             bar.set_ticks(ticks)
     elif shading == "regions":
         side = (prob >= threshold).astype(int)
-        style = {"cmap": mcolors.ListedColormap([_light(PALETTE[0], 0.3), _light(PALETTE[1], 0.3)]),
-                 "vmin": 0, "vmax": 1, "shading": "nearest", "rasterized": True, "label": "regions"}
+        style = {
+            "cmap": mcolors.ListedColormap([_light(PALETTE[0], 0.3), _light(PALETTE[1], 0.3)]),
+            "vmin": 0,
+            "vmax": 1,
+            "shading": "nearest",
+            "rasterized": True,
+            "label": "regions",
+        }
         style.update(m_kws)
         ax.pcolormesh(xx, yy, side, **style)
     contour = ax.contour(xx, yy, prob, levels=[threshold], **c_kws)
     contour.set_label("boundary")
     handles = _scatter_classes(ax, points, labels, names, s_kws)
-    proxy = Line2D([], [], color=c_kws["colors"] if isinstance(c_kws["colors"], str) else "black",
-                   linestyle="--", label=f"boundary (p = {threshold:g})")
+    proxy = Line2D(
+        [],
+        [],
+        color=c_kws["colors"] if isinstance(c_kws["colors"], str) else "black",
+        linestyle="--",
+        label=f"boundary (p = {threshold:g})",
+    )
     _finish(ax, xr, yr, xlabel, ylabel, title, [*handles, proxy])
     return ax
 

@@ -22,7 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ._validate import as_array, as_float, as_int, as_kws
+from ._validate import as_array, as_float, as_int, as_kws, as_range
 from .style import LINESTYLES, PALETTE, styled
 
 __all__ = [
@@ -52,16 +52,7 @@ def _data(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return xs, ys
 
 
-def _range(name: str, value: Any) -> Range:
-    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
-        raise TypeError(f"{name} must be a pair (lo, hi) of numbers, got {type(value).__name__}")
-    if len(value) != 2:
-        raise ValueError(f"{name} must be a pair (lo, hi), got {len(value)} values")
-    lo = as_float(f"{name}[0]", value[0])
-    hi = as_float(f"{name}[1]", value[1])
-    if not lo < hi:
-        raise ValueError(f"{name} must be (lo, hi) with lo < hi, got ({lo}, {hi})")
-    return lo, hi
+_range = as_range
 
 
 def _path(name: str, value: Any) -> np.ndarray:
@@ -176,7 +167,7 @@ def mse_cost(x: Any, y: Any, w: Any, b: Any = 0.0) -> np.ndarray:
     total = np.zeros(ws.shape)
     chunk = max(1, 2**22 // max(ws.size, 1))  # at most ~4 million residuals in memory at once
     for start in range(0, xs.size, chunk):
-        xc, yc = xs[start:start + chunk], ys[start:start + chunk]
+        xc, yc = xs[start : start + chunk], ys[start : start + chunk]
         residuals = ws[..., None] * xc + bs[..., None] - yc
         total += np.sum(residuals**2, axis=-1)
     return total / xs.size
@@ -268,15 +259,37 @@ def cost_grid(
 
 def _draw_path(ax: Axes, path: np.ndarray, kws: dict[str, Any], *, ends: bool = True) -> None:
     """Draw a (k, 2) path as a line with markers, its start and its end marked."""
-    style = {"color": PALETTE[1], "marker": "o", "markersize": 3.5, "linewidth": 1.6,
-             "label": "gradient descent"}
+    style = {
+        "color": PALETTE[1],
+        "marker": "o",
+        "markersize": 3.5,
+        "linewidth": 1.6,
+        "label": "gradient descent",
+    }
     style.update(kws)
     ax.plot(path[:, 0], path[:, 1], **style)
     if ends:
-        ax.plot(path[:1, 0], path[:1, 1], linestyle="none", marker="s", markersize=7,
-                color="black", markerfacecolor="white", label="start")
-        ax.plot(path[-1:, 0], path[-1:, 1], linestyle="none", marker="X", markersize=9,
-                color=PALETTE[1], markeredgecolor="black", markeredgewidth=0.6, label="end")
+        ax.plot(
+            path[:1, 0],
+            path[:1, 1],
+            linestyle="none",
+            marker="s",
+            markersize=7,
+            color="black",
+            markerfacecolor="white",
+            label="start",
+        )
+        ax.plot(
+            path[-1:, 0],
+            path[-1:, 1],
+            linestyle="none",
+            marker="X",
+            markersize=9,
+            color=PALETTE[1],
+            markeredgecolor="black",
+            markeredgewidth=0.6,
+            label="end",
+        )
 
 
 def _check_3d(ax: Axes | None) -> None:
@@ -382,8 +395,15 @@ def plot_cost_curve(
 
     if point is not None:
         c0 = float(mse_cost(xs, ys, point, b))
-        style = {"linestyle": "none", "marker": "o", "markersize": 8, "color": PALETTE[1],
-                 "markeredgecolor": "black", "label": "point", "zorder": 4}
+        style = {
+            "linestyle": "none",
+            "marker": "o",
+            "markersize": 8,
+            "color": PALETTE[1],
+            "markeredgecolor": "black",
+            "label": "point",
+            "zorder": 4,
+        }
         style.update(p_kws)
         ax.plot([point], [c0], **style)
         if tangent:
@@ -393,23 +413,44 @@ def plot_cost_curve(
             style = {"color": PALETTE[1], "linestyle": "--", "linewidth": 1.6, "label": "tangent"}
             style.update(t_kws)
             ax.plot(tw, c0 + slope * (tw - point), **style)
-            ax.annotate(f"slope {slope:.3g}", (point, c0), xytext=(8, 10),
-                        textcoords="offset points", fontsize=9, color="black")
+            ax.annotate(
+                f"slope {slope:.3g}",
+                (point, c0),
+                xytext=(8, 10),
+                textcoords="offset points",
+                fontsize=9,
+                color="black",
+            )
     if steps is not None:
         sc = mse_cost(xs, ys, steps, b)
         top = max(top, float(sc.max()))
-        style = {"linestyle": "none", "marker": "o", "markersize": 5, "color": PALETTE[2],
-                 "markeredgecolor": "black", "label": "steps", "zorder": 5}
+        style = {
+            "linestyle": "none",
+            "marker": "o",
+            "markersize": 5,
+            "color": PALETTE[2],
+            "markeredgecolor": "black",
+            "label": "steps",
+            "zorder": 5,
+        }
         style.update(s_kws)
         ax.plot(steps, sc, **style)
         for i in range(len(steps) - 1):
-            ax.annotate("", xy=(steps[i + 1], sc[i + 1]), xytext=(steps[i], sc[i]),
-                        arrowprops={"arrowstyle": "->", "color": PALETTE[2], "lw": 1.2,
-                                    "shrinkA": 3, "shrinkB": 3})
+            ax.annotate(
+                "",
+                xy=(steps[i + 1], sc[i + 1]),
+                xytext=(steps[i], sc[i]),
+                arrowprops={
+                    "arrowstyle": "->",
+                    "color": PALETTE[2],
+                    "lw": 1.2,
+                    "shrinkA": 3,
+                    "shrinkB": 3,
+                },
+            )
         if step_numbers:
             for i, (wk, ck) in enumerate(zip(steps, sc, strict=True)):
-                ax.annotate(str(i), (wk, ck), xytext=(4, 4), textcoords="offset points",
-                            fontsize=8)
+                ax.annotate(str(i), (wk, ck), xytext=(4, 4), textcoords="offset points", fontsize=8)
     ax.set_ylim(float(cost.min()) - 0.05 * span, top + 0.08 * span)
     ax.set_xlim(lo, hi)
     ax.set_xlabel("slope $w$")
@@ -481,8 +522,14 @@ def plot_cost_surface(
     path = None if trajectory is None else _path("trajectory", trajectory)
     lev = _levels(levels)
     elev, azim = (as_float("view[0]", view[0]), as_float("view[1]", view[1]))
-    s_kws = {"cmap": "viridis", "alpha": 0.85, "linewidth": 0, "antialiased": True,
-             "rstride": 1, "cstride": 1}
+    s_kws = {
+        "cmap": "viridis",
+        "alpha": 0.85,
+        "linewidth": 0,
+        "antialiased": True,
+        "rstride": 1,
+        "cstride": 1,
+    }
     s_kws.update(as_kws("surface_kws", surface_kws))
     t_kws = as_kws("trajectory_kws", trajectory_kws)
 
@@ -493,12 +540,17 @@ def plot_cost_surface(
     low, high = float(C.min()), float(C.max())
     floor = low - 0.35 * (high - low)  # the contour map sits below the surface
     lev_values = _auto_levels(C, lev) if isinstance(lev, int) else lev
-    ax.contour(W, B, C, levels=lev_values, zdir="z", offset=floor, cmap="viridis",
-               linewidths=1.0)
+    ax.contour(W, B, C, levels=lev_values, zdir="z", offset=floor, cmap="viridis", linewidths=1.0)
     if path is not None:
         pc = mse_cost(xs, ys, path[:, 0], path[:, 1])
-        style = {"color": PALETTE[1], "marker": "o", "markersize": 3.5, "linewidth": 1.8,
-                 "label": "gradient descent", "zorder": 10}
+        style = {
+            "color": PALETTE[1],
+            "marker": "o",
+            "markersize": 3.5,
+            "linewidth": 1.8,
+            "label": "gradient descent",
+            "zorder": 10,
+        }
         style.update(t_kws)
         ax.plot(path[:, 0], path[:, 1], pc, **style)
     ticks = MaxNLocator(nbins=4).tick_values(low, high)
@@ -592,8 +644,17 @@ def plot_cost_contour(
     if minimum:
         best = _least_squares(xs, ys)
         if best is not None and W.min() <= best[0] <= W.max() and B.min() <= best[1] <= B.max():
-            ax.plot([best[0]], [best[1]], linestyle="none", marker="*", markersize=12,
-                    color="white", markeredgecolor="black", label="minimum", zorder=4)
+            ax.plot(
+                [best[0]],
+                [best[1]],
+                linestyle="none",
+                marker="*",
+                markersize=12,
+                color="white",
+                markeredgecolor="black",
+                label="minimum",
+                zorder=4,
+            )
     if path is not None:
         _draw_path(ax, path, t_kws)
         ax.legend(loc="upper right", fontsize=8, frameon=True, framealpha=0.85)
@@ -605,8 +666,17 @@ def plot_cost_contour(
     return ax
 
 
-def _contour(ax: Axes, W: np.ndarray, B: np.ndarray, C: np.ndarray, lev: int | np.ndarray,
-             c_kws: dict[str, Any], *, filled: bool, label_levels: bool) -> None:
+def _contour(
+    ax: Axes,
+    W: np.ndarray,
+    B: np.ndarray,
+    C: np.ndarray,
+    lev: int | np.ndarray,
+    c_kws: dict[str, Any],
+    *,
+    filled: bool,
+    label_levels: bool,
+) -> None:
     values = _auto_levels(C, lev) if isinstance(lev, int) else lev
     style = {"cmap": "viridis", "linewidths": 1.1}
     style.update(c_kws)
@@ -692,8 +762,11 @@ def plot_cost_slices(
     grid = np.linspace(lo, hi, num)
     for i, value in enumerate(fixed):
         cost = mse_cost(xs, ys, grid, value) if fixed_name == "b" else mse_cost(xs, ys, value, grid)
-        style = {"color": PALETTE[i % len(PALETTE)], "linestyle": LINESTYLES[i % len(LINESTYLES)],
-                 "label": f"{fixed_name} = {value:g}"}
+        style = {
+            "color": PALETTE[i % len(PALETTE)],
+            "linestyle": LINESTYLES[i % len(LINESTYLES)],
+            "label": f"{fixed_name} = {value:g}",
+        }
         style.update(kws)
         ax.plot(grid, cost, **style)
     ax.set_xlim(lo, hi)
@@ -712,8 +785,10 @@ def _auto_ranges(xs: np.ndarray, ys: np.ndarray, params: np.ndarray) -> tuple[Ra
         centre = np.asarray(best)
     reach = np.abs(params - centre).max(axis=0) * 1.15
     reach = np.where(reach > 0, reach, 1.0)
-    return ((float(centre[0] - reach[0]), float(centre[0] + reach[0])),
-            (float(centre[1] - reach[1]), float(centre[1] + reach[1])))
+    return (
+        (float(centre[0] - reach[0]), float(centre[0] + reach[0])),
+        (float(centre[1] - reach[1]), float(centre[1] + reach[1])),
+    )
 
 
 def _pick(n_rows: int, count: int) -> list[int]:
@@ -810,8 +885,9 @@ def plot_fit_and_cost(
     pairs = min(pairs, len(chosen))
     nrows = math.ceil(len(chosen) / pairs)
     width, height = panel_size
-    fig, axes = plt.subplots(nrows, 2 * pairs, figsize=(width * 2 * pairs, height * nrows),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, 2 * pairs, figsize=(width * 2 * pairs, height * nrows), squeeze=False
+    )
     grid = np.linspace(xs.min(), xs.max(), 2)
     pad = 0.1 * (ys.max() - ys.min() or 1.0)
     ylim = (ys.min() - pad, ys.max() + pad)
@@ -831,12 +907,36 @@ def plot_fit_and_cost(
         data_ax.set_ylabel("y")
         _contour(cost_ax, W, B, C, lev, {"linewidths": 0.9}, filled=False, label_levels=False)
         if best is not None:
-            cost_ax.plot([best[0]], [best[1]], linestyle="none", marker="*", markersize=10,
-                         color="white", markeredgecolor="black", label="minimum")
-        cost_ax.plot(params[: k + 1, 0], params[: k + 1, 1], color=PALETTE[1], marker="o",
-                     markersize=2.5, linewidth=1.2, label="path")
-        cost_ax.plot([w], [b], linestyle="none", marker="X", markersize=8, color=PALETTE[1],
-                     markeredgecolor="black", markeredgewidth=0.6, label="current")
+            cost_ax.plot(
+                [best[0]],
+                [best[1]],
+                linestyle="none",
+                marker="*",
+                markersize=10,
+                color="white",
+                markeredgecolor="black",
+                label="minimum",
+            )
+        cost_ax.plot(
+            params[: k + 1, 0],
+            params[: k + 1, 1],
+            color=PALETTE[1],
+            marker="o",
+            markersize=2.5,
+            linewidth=1.2,
+            label="path",
+        )
+        cost_ax.plot(
+            [w],
+            [b],
+            linestyle="none",
+            marker="X",
+            markersize=8,
+            color=PALETTE[1],
+            markeredgecolor="black",
+            markeredgewidth=0.6,
+            label="current",
+        )
         cost_ax.set_xlim(wr)
         cost_ax.set_ylim(br)
         cost_ax.grid(False)

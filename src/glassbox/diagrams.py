@@ -176,26 +176,26 @@ def _build(
             if act is not None:
                 column += 1
                 act_nodes = []
-                for (src, j) in firsts:
+                for src, j in firsts:
                     node = f"a{ell}.{'…' if j is None else j}"
                     if j is None:
                         add(node, layer=column, kind="ellipsis", label="⋮")
                     else:
-                        add(node, layer=column, kind="activation", label=act, index=j,
-                            stage=ell)
+                        add(node, layer=column, kind="activation", label=act, index=j, stage=ell)
                     G.add_edge(src, node)
                     act_nodes.append((node, j))
                 results = act_nodes
             if last:
                 column += 1
                 outs = []
-                for (src, j) in results:
+                for src, j in results:
                     node = f"y{'…' if j is None else j}"
                     if j is None:
                         add(node, layer=column, kind="ellipsis", label="⋮")
                     else:
-                        add(node, layer=column, kind="output", label=_sub(r"\hat{y}", j, n),
-                            index=j)
+                        add(
+                            node, layer=column, kind="output", label=_sub(r"\hat{y}", j, n), index=j
+                        )
                     G.add_edge(src, node)
                     outs.append((node, j))
                 results = outs
@@ -206,8 +206,10 @@ def _build(
                     attrs = {"kind": "output", "label": _sub(r"\hat{y}", j or 0, n)}
                 else:
                     node = f"h{ell}.{'…' if j is None else j}"
-                    attrs = {"kind": "activation",
-                             "label": _sub("h", j or 0, n, sup=f"^{{({ell})}}")}
+                    attrs = {
+                        "kind": "activation",
+                        "label": _sub("h", j or 0, n, sup=f"^{{({ell})}}"),
+                    }
                 if j is None:
                     attrs = {"kind": "ellipsis", "label": "⋮"}
                 else:
@@ -218,8 +220,8 @@ def _build(
                 firsts.append((node, j))
             results = firsts
         # Dense connections from the previous column, weights where known.
-        for (dst, j) in firsts:
-            for (src, i) in prev:
+        for dst, j in firsts:
+            for src, i in prev:
                 if W is not None and i is not None and j is not None:
                     G.add_edge(src, dst, weight=float(W[j - 1, i - 1]))
                 else:
@@ -303,8 +305,15 @@ def network_graph(
         if value is not None and not isinstance(value, str):
             raise TypeError(f"{name} must be a label (str) or None, got {_describe(value)}")
     acts = [activation] * (len(sizes) - 2) + [output_activation]
-    return _build(sizes, acts, weights=None, biases=None, bias=bool(bias),
-                  split_neurons=bool(split_neurons), max_nodes=max_nodes)
+    return _build(
+        sizes,
+        acts,
+        weights=None,
+        biases=None,
+        bias=bool(bias),
+        split_neurons=bool(split_neurons),
+        max_nodes=max_nodes,
+    )
 
 
 def _flatten_layers(module: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -380,8 +389,9 @@ def model_graph(
     from torch import nn
 
     if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module (such as nn.Sequential), got "
-                        f"{_describe(model)}")
+        raise TypeError(
+            f"model must be a torch.nn.Module (such as nn.Sequential), got {_describe(model)}"
+        )
     max_nodes = as_int("max_nodes", max_nodes, minimum=3)
     leaves = _flatten_layers(model) or [("model", model)]
     sizes: list[int] = []
@@ -406,8 +416,10 @@ def model_graph(
             last_linear = name
         elif kind in _ACTIVATION_LABELS:
             if not sizes:
-                raise ValueError(f"model must start with an nn.Linear layer, but layer "
-                                 f"{name!r} ({kind}) comes first")
+                raise ValueError(
+                    f"model must start with an nn.Linear layer, but layer "
+                    f"{name!r} ({kind}) comes first"
+                )
             label = _ACTIVATION_LABELS[kind]
             if label is not None:
                 acts[-1] = label if acts[-1] is None else f"{acts[-1]}∘{label}"
@@ -420,8 +432,15 @@ def model_graph(
             )
     if not sizes:
         raise ValueError("model must contain at least one nn.Linear layer")
-    return _build(sizes, acts, weights=weights, biases=biases, bias=bool(bias),
-                  split_neurons=bool(split_neurons), max_nodes=max_nodes)
+    return _build(
+        sizes,
+        acts,
+        weights=weights,
+        biases=biases,
+        bias=bool(bias),
+        split_neurons=bool(split_neurons),
+        max_nodes=max_nodes,
+    )
 
 
 def _as_tensor(name: str, value: Any, *, ndim: int) -> Any:
@@ -605,15 +624,18 @@ def logistic_steps(weights: Any, bias: Any, x: Any, **kwargs: Any) -> list[nx.Di
 
 def _check_graph(G: Any) -> None:
     if not isinstance(G, nx.DiGraph):
-        raise TypeError(f"G must be a networkx.DiGraph (from network_graph, model_graph, ...), "
-                        f"got {_describe(G)}")
+        raise TypeError(
+            f"G must be a networkx.DiGraph (from network_graph, model_graph, ...), "
+            f"got {_describe(G)}"
+        )
     if G.number_of_nodes() == 0:
         raise ValueError("G must have at least one node")
     for node, data in G.nodes(data=True):
         layer = data.get("layer")
         if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)):
-            raise ValueError(f"G: every node needs an int 'layer' attribute; node {node!r} has "
-                             f"{layer!r}")
+            raise ValueError(
+                f"G: every node needs an int 'layer' attribute; node {node!r} has {layer!r}"
+            )
         kind = data.get("kind", "sum")
         if kind not in NODE_KINDS:
             raise ValueError(f"G: node {node!r} has kind {kind!r}, expected one of {NODE_KINDS}")
@@ -650,8 +672,9 @@ def nodes_in_layer(G: nx.DiGraph, layer: int) -> list[Any]:
 
 def _ordered(G: nx.DiGraph) -> list[Any]:
     rank = {n: i for i, n in enumerate(G.nodes)}
-    return sorted(G.nodes, key=lambda n: (G.nodes[n]["layer"],
-                                          G.nodes[n].get("order", rank[n]), rank[n]))
+    return sorted(
+        G.nodes, key=lambda n: (G.nodes[n]["layer"], G.nodes[n].get("order", rank[n]), rank[n])
+    )
 
 
 def network_layout(G: nx.DiGraph) -> dict[Any, np.ndarray]:
@@ -712,8 +735,9 @@ def _check_groups(G: nx.DiGraph, groups: Any) -> list[tuple[str, list[Any]]]:
     return checked
 
 
-def _edge_style(G: nx.DiGraph, edges: list[tuple[Any, Any]], weight_style: bool,
-                highlight: set[Any] | None) -> tuple[list, list, list]:
+def _edge_style(
+    G: nx.DiGraph, edges: list[tuple[Any, Any]], weight_style: bool, highlight: set[Any] | None
+) -> tuple[list, list, list]:
     weights = [G.edges[e].get("weight") for e in edges]
     known = [abs(w) for w in weights if w is not None]
     top = max(known) if known and max(known) > 0 else 1.0
@@ -871,11 +895,19 @@ def draw_network(
         widths, colors, styles = _edge_style(G, edges, weight_style, lit)
         sizes = [node_size * _SIZE_FACTOR.get(G.nodes[n].get("kind"), 1.0) for n in G.nodes]
         heads = ["-" if style == ":" else "-|>" for style in styles]
-        kws = {"arrows": True, "arrowstyle": heads, "arrowsize": 9, "node_size": sizes,
-               "width": widths, "edge_color": colors, "style": styles}
+        kws = {
+            "arrows": True,
+            "arrowstyle": heads,
+            "arrowsize": 9,
+            "node_size": sizes,
+            "width": widths,
+            "edge_color": colors,
+            "style": styles,
+        }
         kws.update(e_kws)
-        arrows = nx.draw_networkx_edges(G, pos, edgelist=edges, nodelist=list(G.nodes),
-                                        ax=ax, **kws)
+        arrows = nx.draw_networkx_edges(
+            G, pos, edgelist=edges, nodelist=list(G.nodes), ax=ax, **kws
+        )
         for (u, v), arrow in zip(edges, arrows, strict=True):
             arrow.set_label(f"{u}→{v}")
             arrow.set_zorder(1)
@@ -885,8 +917,11 @@ def draw_network(
         members = [n for n in G.nodes if G.nodes[n].get("kind") == kind]
         if not members:
             continue
-        kws = {**_NODE_STYLE[kind], "node_size": node_size * _SIZE_FACTOR.get(kind, 1.0),
-               "linewidths": 1.4}
+        kws = {
+            **_NODE_STYLE[kind],
+            "node_size": node_size * _SIZE_FACTOR.get(kind, 1.0),
+            "linewidths": 1.4,
+        }
         if lit is not None:
             kws["node_color"] = [kws["node_color"] if n in lit else "#f2f2f2" for n in members]
             kws["edgecolors"] = [kws["edgecolors"] if n in lit else "#bbbbbb" for n in members]
@@ -918,8 +953,14 @@ def draw_network(
         weights = {e: f"{G.edges[e]['weight']:.2g}" for e in edges if "weight" in G.edges[e]}
         if weights:
             nx.draw_networkx_edge_labels(
-                G, pos, edge_labels=weights, label_pos=0.5, font_size=7.5, rotate=False,
-                node_size=node_size, ax=ax,
+                G,
+                pos,
+                edge_labels=weights,
+                label_pos=0.5,
+                font_size=7.5,
+                rotate=False,
+                node_size=node_size,
+                ax=ax,
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
             )
 
@@ -931,24 +972,35 @@ def draw_network(
                 where = {"xytext": (-radius_pt - 4, 0), "ha": "right", "va": "center"}
             else:
                 where = {"xytext": (0, -radius_pt - 3), "ha": "center", "va": "top"}
-            ax.annotate(f"{d['value']:.3g}", pos[n], textcoords="offset points", fontsize=8,
-                        color=PALETTE[6], fontweight="bold", zorder=4, **where,
-                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
-                              "alpha": 0.85})
+            ax.annotate(
+                f"{d['value']:.3g}",
+                pos[n],
+                textcoords="offset points",
+                fontsize=8,
+                color=PALETTE[6],
+                fontweight="bold",
+                zorder=4,
+                **where,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85},
+            )
 
     for caption, members in group_list:
         gx = [pos[m][0] for m in members]
         gy = [pos[m][1] for m in members]
         x0, x1 = min(gx) - pad_x, max(gx) + pad_x
         y0, y1 = min(gy) - pad_y, max(gy) + pad_y
-        kws = {"boxstyle": f"round,pad=0,rounding_size={min(pad_x, pad_y) * 0.6}",
-               "fill": False, "linewidth": 1.2, "linestyle": "--", "edgecolor": "#555555",
-               "zorder": 0.5}
+        kws = {
+            "boxstyle": f"round,pad=0,rounding_size={min(pad_x, pad_y) * 0.6}",
+            "fill": False,
+            "linewidth": 1.2,
+            "linestyle": "--",
+            "edgecolor": "#555555",
+            "zorder": 0.5,
+        }
         kws.update(g_kws)
         box = FancyBboxPatch((x0, y0), x1 - x0, y1 - y0, label=caption, **kws)
         ax.add_patch(box)
-        ax.text((x0 + x1) / 2, y1, caption, ha="center", va="bottom", fontsize=8.5,
-                color="#333333")
+        ax.text((x0 + x1) / 2, y1, caption, ha="center", va="bottom", fontsize=8.5, color="#333333")
     if title is not None:
         ax.set_title(title)
     return ax
@@ -1004,10 +1056,11 @@ def plot_logistic_steps(
     if axes is None:
         ncols = as_int("ncols", ncols, minimum=1)
         nrows = math.ceil(len(steps) / ncols)
-        fig, grid = plt.subplots(nrows, ncols, squeeze=False,
-                                 figsize=(panel_size[0] * ncols, panel_size[1] * nrows))
+        fig, grid = plt.subplots(
+            nrows, ncols, squeeze=False, figsize=(panel_size[0] * ncols, panel_size[1] * nrows)
+        )
         panels = list(grid.flat)
-        for extra in panels[len(steps):]:
+        for extra in panels[len(steps) :]:
             extra.set_visible(False)
     else:
         panels = list(np.asarray(axes, dtype=object).flat)
@@ -1016,6 +1069,13 @@ def plot_logistic_steps(
         fig = panels[0].figure
     for G, ax in zip(steps, panels, strict=False):
         lit = {n for n, d in G.nodes(data=True) if "value" in d}
-        draw_network(G, ax=ax, edge_labels=True, show_values=True, highlight=lit,
-                     node_size=430.0, title=G.graph["title"])
+        draw_network(
+            G,
+            ax=ax,
+            edge_labels=True,
+            show_values=True,
+            highlight=lit,
+            node_size=430.0,
+            title=G.graph["title"],
+        )
     return fig

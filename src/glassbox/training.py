@@ -89,13 +89,19 @@ def plot_loss_curves(
     paired: dict[str, np.ndarray] = {}
     if validation is not None:
         if isinstance(curves, Mapping) != isinstance(validation, Mapping):
-            raise TypeError("validation must have the same form as curves: a sequence for one "
-                            "curve, or a mapping with the same labels")
+            raise TypeError(
+                "validation must have the same form as curves: a sequence for one "
+                "curve, or a mapping with the same labels"
+            )
         if isinstance(validation, Mapping):
-            paired = {str(k): as_array(f"validation[{k!r}]", v, ndim=1) for k, v in validation.items()}
+            paired = {
+                str(k): as_array(f"validation[{k!r}]", v, ndim=1) for k, v in validation.items()
+            }
             if set(paired) != set(named):
-                raise ValueError(f"validation must have the labels of curves {sorted(named)}, "
-                                 f"got {sorted(paired)}")
+                raise ValueError(
+                    f"validation must have the labels of curves {sorted(named)}, "
+                    f"got {sorted(paired)}"
+                )
         else:
             named = {"train": named["loss"]}
             paired = {"train": as_array("validation", validation, ndim=1)}
@@ -103,15 +109,19 @@ def plot_loss_curves(
     if logy:
         for label, values in [*named.items(), *paired.items()]:
             if np.any(values <= 0):
-                raise ValueError(f"logy=True needs positive losses; curve {label!r} has a value <= 0")
+                raise ValueError(
+                    f"logy=True needs positive losses; curve {label!r} has a value <= 0"
+                )
     if ax is None:
         _, ax = plt.subplots()
     for i, (label, values) in enumerate(named.items()):
         color = PALETTE[i % len(PALETTE)]
         if paired:
             single = isinstance(validation, Mapping) is False
-            runs = [("train" if single else f"{label} (train)", values, "-"),
-                    ("validation" if single else f"{label} (validation)", paired[label], "--")]
+            runs = [
+                ("train" if single else f"{label} (train)", values, "-"),
+                ("validation" if single else f"{label} (validation)", paired[label], "--"),
+            ]
         else:
             runs = [(label, values, LINESTYLES[i % len(LINESTYLES)])]
         for run_label, run_values, linestyle in runs:
@@ -206,7 +216,9 @@ def plot_fit_history(
         raise ValueError(f"x and y must have the same length, got {xs.shape[0]} and {ys.shape[0]}")
     params = as_array("history", history, ndim=2)
     if params.shape[1] != 2:
-        raise ValueError(f"history must have shape (n_steps, 2) of (slope, intercept), got {params.shape}")
+        raise ValueError(
+            f"history must have shape (n_steps, 2) of (slope, intercept), got {params.shape}"
+        )
     ncols = as_int("ncols", ncols, minimum=1)
     n_steps = params.shape[0]
     if epochs is None:
@@ -223,7 +235,8 @@ def plot_fit_history(
         loss_values = as_array("losses", losses, ndim=1)
         if loss_values.shape[0] != n_steps:
             raise ValueError(
-                f"losses must have one value per row of history ({n_steps}), got {loss_values.shape[0]}"
+                f"losses must have one value per row of history ({n_steps}), "
+                f"got {loss_values.shape[0]}"
             )
     s_kws = {"s": 10, "color": PALETTE[0], "alpha": 0.55, "label": "data", "linewidths": 0}
     s_kws.update(as_kws("scatter_kws", scatter_kws))
@@ -233,7 +246,12 @@ def plot_fit_history(
     nrows = math.ceil(len(chosen) / ncols)
     width, height = panel_size
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(width * ncols, height * nrows), sharex=True, sharey=True, squeeze=False
+        nrows,
+        ncols,
+        figsize=(width * ncols, height * nrows),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
     )
     grid = np.linspace(xs.min(), xs.max(), 2)
     for i, ax in enumerate(axes.flat):
@@ -245,8 +263,14 @@ def plot_fit_history(
         ax.scatter(xs, ys, **s_kws)
         ax.plot(grid, slope * grid + intercept, **l_kws)
         if true_line is not None:
-            ax.plot(grid, true_line[0] * grid + true_line[1], color="black", linestyle="--",
-                    linewidth=1.2, label="true line")
+            ax.plot(
+                grid,
+                true_line[0] * grid + true_line[1],
+                color="black",
+                linestyle="--",
+                linewidth=1.2,
+                label="true line",
+            )
         title = f"epoch {epoch}"
         if loss_values is not None:
             title += f"  (loss {loss_values[epoch]:.3g})"
