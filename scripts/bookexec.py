@@ -278,7 +278,30 @@ def execute_chapter(
     problem = _check_outputs(nb, code_cells, path)
     if problem:
         return ChapterResult(path, seconds, problem)
+    for index in code_cells:
+        nb.cells[index].outputs = merge_streams(nb.cells[index].get("outputs", []))
     return ChapterResult(path, seconds, None, nb)
+
+
+def merge_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) chunks into one output.
+
+    How a kernel splits printed text into messages depends on timing; merged, the
+    stored notebook is the same on every run.
+    """
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            output.get("output_type") == "stream"
+            and previous is not None
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
+            previous["text"] = previous["text"] + output["text"]
+        else:
+            merged.append(output)
+    return merged
 
 
 def _check_outputs(nb: nbformat.NotebookNode, code_cells: list[int], path: Path) -> str | None:

@@ -161,3 +161,18 @@ def test_kernels_get_a_clean_environment(tmp_path, monkeypatch):
     assert (
         code_outputs(result.notebook)[0]["text"] == "module://matplotlib_inline.backend_inline 1\n"
     )
+
+
+def test_consecutive_stream_chunks_are_merged():
+    import nbformat
+
+    out = nbformat.v4.new_output
+    outputs = [
+        out("stream", name="stdout", text="a\n"),
+        out("stream", name="stdout", text="b\n"),
+        out("stream", name="stderr", text="warn\n"),
+        out("display_data", data={"text/plain": "x"}),
+        out("stream", name="stdout", text="c\n"),
+    ]
+    merged = bookexec.merge_streams(outputs)
+    assert [o.get("text") for o in merged] == ["a\nb\n", "warn\n", None, "c\n"]

@@ -17,6 +17,7 @@ from conftest import ROOT
 HTML = ROOT / "_build" / "html"
 ARCHIVE = HTML / "glassbox-notebooks.zip"
 CHAPTERS = bookexec.toc_chapters()
+MEMORY_ADDRESS = re.compile(r" at 0x[0-9a-f]{6,}>")
 REPO_PATH = re.compile(
     r"(?<![\w/.-])(book|src|scripts|tests|_build)/|\.\./|/work/|glassbox/_answers"
 )
@@ -156,6 +157,14 @@ def test_reader_notebook_is_valid_plain_and_self_contained(chapter):
     executed = [c for c in nb.cells[2:] if c.cell_type == "code"]
     assert len(executed) == source_code
     assert any(c.outputs for c in executed), f"{chapter.name}: the notebook has no outputs"
+    for cell in executed:
+        for output in cell.outputs:
+            text = output.get("text", "") + output.get("data", {}).get("text/plain", "")
+            address = MEMORY_ADDRESS.search(text)
+            assert not address, (
+                f"{chapter.name}: an output shows a memory address, which changes on every "
+                f"run (end the line with ';' or print something stable):\n{cell.source}"
+            )
 
 
 def test_chapter_pages_offer_the_notebook_and_launch_it():
