@@ -15,7 +15,8 @@ MIN_PYTHON := 3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.glassbox-installed
-JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# One kernel more than cores: a starting kernel spends part of its time waiting.
+JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
 PORT ?= 8000
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k diagrams"`.
 PYTEST_ARGS ?=

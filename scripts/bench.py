@@ -129,7 +129,7 @@ def edit(path: Path, old: str, new: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--jobs", "-j", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument("--stress", action="store_true", help="five clean builds in a row")
     parser.add_argument("--skip-test", action="store_true", help="do not time the test suite")
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "bench.json")

@@ -420,7 +420,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "chapters", nargs="*", type=Path, help="chapter files (default: all in _toc.yml)"
     )
-    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--jobs", "-j", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument(
         "--timeout", type=int, default=int(config.get("execute", {}).get("timeout", 60))
     )

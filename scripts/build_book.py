@@ -74,7 +74,7 @@ def sphinx_build() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--jobs", "-j", type=int, default=(os.cpu_count() or 1) + 1)
     args = parser.parse_args(argv)
     start = time.perf_counter()
 

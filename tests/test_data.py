@@ -290,3 +290,11 @@ class TestWriteDigitImages:
         monkeypatch.setattr(builtins, "__import__", fake_import)
         with pytest.raises(ImportError, match=r"glassbox\[digits\]"):
             write_digit_images(tmp_path, n=1)
+
+
+def test_n_digits_is_the_size_of_the_bundled_digits():
+    from sklearn.datasets import load_digits
+
+    from glassbox import N_DIGITS
+
+    assert len(load_digits().target) == N_DIGITS

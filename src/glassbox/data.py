@@ -18,6 +18,7 @@ import torch
 from ._validate import _describe, as_array, as_float, as_int
 
 __all__ = [
+    "N_DIGITS",
     "make_blobs",
     "make_line",
     "make_line_with_outliers",
