@@ -75,3 +75,19 @@ def test_no_execution_failure_is_published(chapter):
     text = page_of(chapter).read_text(encoding="utf-8")
     assert "Executing notebook failed" not in text
     assert not (HTML / "reports").exists()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_every_figure_has_a_caption_and_alt_text(chapter):
+    cache = bookexec.open_cache()
+    _, nb = cache.merge_match_into_notebook(bookexec.read_chapter(chapter))
+    for number, cell in enumerate((c for c in nb.cells if c.cell_type == "code"), start=1):
+        if not any(
+            k.startswith("image/") for out in cell.get("outputs", []) for k in out.get("data", {})
+        ):
+            continue
+        options = cell.metadata.get("mystnb", {})
+        caption = (options.get("figure") or {}).get("caption", "").strip()
+        alt = (options.get("image") or {}).get("alt", "").strip()
+        assert caption, f"{chapter.name}, code cell {number}: a figure without a caption"
+        assert len(alt) > 20, f"{chapter.name}, code cell {number}: a figure without alt text"
