@@ -6,6 +6,7 @@ loop in the book is written out in the chapter that teaches it.
 Modules, one concern each:
 
 - :mod:`glassbox.data`: seeded data makers;
+- :mod:`glassbox.arrays`: tensors drawn as grids of numbers, images as small multiples;
 - :mod:`glassbox.training`: loss curves and fitted-line histories;
 - :mod:`glassbox.descent`: cost curves and surfaces, gradient-descent trajectories;
 - :mod:`glassbox.decision`: decision boundaries and regions of classifiers;
@@ -17,8 +18,9 @@ Modules, one concern each:
 Everything public is importable from the top level: ``from glassbox import make_line``.
 """
 
-from . import animation, checks, data, decision, descent, diagrams, style, training
+from . import animation, arrays, checks, data, decision, descent, diagrams, style, training
 from .animation import *  # noqa: F403
+from .arrays import *  # noqa: F403
 from .checks import *  # noqa: F403
 from .data import *  # noqa: F403
 from .decision import *  # noqa: F403
@@ -29,6 +31,7 @@ from .training import *  # noqa: F403
 
 __all__ = [
     *animation.__all__,
+    *arrays.__all__,
     *checks.__all__,
     *data.__all__,
     *decision.__all__,
