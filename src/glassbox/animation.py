@@ -34,6 +34,7 @@ from .descent import (
     _data,
     _least_squares,
     _levels,
+    _mark_minimum,
     _pick,
     _range,
     _rows,
@@ -382,15 +383,7 @@ def animate_fit(
         cost_ax.contour(W, B, C, levels=values, cmap="viridis", linewidths=0.9)
         best = _least_squares(xs, ys)
         if best is not None:
-            cost_ax.plot(
-                [best[0]],
-                [best[1]],
-                linestyle="none",
-                marker="*",
-                markersize=11,
-                color="white",
-                markeredgecolor="black",
-            )
+            _mark_minimum(cost_ax, best, markersize=11, label=None)
         (path,) = cost_ax.plot([], [], color=PALETTE[1], marker="o", markersize=2.5, linewidth=1.2)
         (here,) = cost_ax.plot(
             [],

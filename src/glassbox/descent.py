@@ -113,6 +113,20 @@ def _auto_levels(cost: np.ndarray, count: int) -> np.ndarray:
     return inside
 
 
+def _mark_minimum(ax: Axes, best: Sequence[float], *, markersize: float, **kws: Any) -> None:
+    """Mark the least-squares ``(w, b)`` on a parameter-space Axes with a white star."""
+    ax.plot(
+        [best[0]],
+        [best[1]],
+        linestyle="none",
+        marker="*",
+        markersize=markersize,
+        color="white",
+        markeredgecolor="black",
+        **{"label": "minimum", **kws},
+    )
+
+
 def _least_squares(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float] | None:
     """The (w, b) of minimum cost, or None when all x are equal (no unique minimum)."""
     var = float(np.var(xs))
@@ -644,17 +658,7 @@ def plot_cost_contour(
     if minimum:
         best = _least_squares(xs, ys)
         if best is not None and W.min() <= best[0] <= W.max() and B.min() <= best[1] <= B.max():
-            ax.plot(
-                [best[0]],
-                [best[1]],
-                linestyle="none",
-                marker="*",
-                markersize=12,
-                color="white",
-                markeredgecolor="black",
-                label="minimum",
-                zorder=4,
-            )
+            _mark_minimum(ax, best, markersize=12, zorder=4)
     if path is not None:
         _draw_path(ax, path, t_kws)
         ax.legend(loc="upper right", fontsize=8, frameon=True, framealpha=0.85)
@@ -907,16 +911,7 @@ def plot_fit_and_cost(
         data_ax.set_ylabel("y")
         _contour(cost_ax, W, B, C, lev, {"linewidths": 0.9}, filled=False, label_levels=False)
         if best is not None:
-            cost_ax.plot(
-                [best[0]],
-                [best[1]],
-                linestyle="none",
-                marker="*",
-                markersize=10,
-                color="white",
-                markeredgecolor="black",
-                label="minimum",
-            )
+            _mark_minimum(cost_ax, best, markersize=10)
         cost_ax.plot(
             params[: k + 1, 0],
             params[: k + 1, 1],
