@@ -327,6 +327,21 @@ def default_theme_mode(app: Sphinx, config) -> None:
 TOGGLE_SUMMARY = '<summary><span class="toctree-toggle" role="presentation">'
 
 
+FIXED_IDS = re.compile(r'id="(exercise-content|solution-content)"')
+
+
+def _unique_ids(text: str) -> str:
+    """Number sphinx-exercise's fixed body ids, which repeat on every page with several."""
+    counts: dict[str, int] = {}
+
+    def number(match: re.Match) -> str:
+        name = match[1]
+        counts[name] = counts.get(name, 0) + 1
+        return f'id="{name}-{counts[name]}"'
+
+    return FIXED_IDS.sub(number, text)
+
+
 INLINE_SCRIPT = re.compile(r"^\s*<script>[^\n]*</script>\s*$")
 
 
@@ -337,6 +352,7 @@ def repair_pages(app: Sphinx, exception: Exception | None) -> None:
       icon, which screen readers announce without a name (axe: ``summary-name``).
     - sphinx-thebe's and sphinx-togglebutton's inline settings are emitted twice;
       a repeated ``const`` declaration is a JavaScript error in the console.
+    - sphinx-exercise gives every exercise and solution body the same ``id``.
     """
     if exception is not None or app.builder.format != "html":
         return
@@ -354,6 +370,7 @@ def repair_pages(app: Sphinx, exception: Exception | None) -> None:
                 seen.add(line.strip())
             lines.append(line)
         fixed = "\n".join(lines).replace(TOGGLE_SUMMARY, labelled)
+        fixed = _unique_ids(fixed)
         if fixed != text:
             page.write_text(fixed, encoding="utf-8")
 

@@ -91,3 +91,10 @@ def test_every_figure_has_a_caption_and_alt_text(chapter):
         alt = (options.get("image") or {}).get("alt", "").strip()
         assert caption, f"{chapter.name}, code cell {number}: a figure without a caption"
         assert len(alt) > 20, f"{chapter.name}, code cell {number}: a figure without alt text"
+
+
+@pytest.mark.parametrize("page", sorted(HTML.rglob("*.html")), ids=lambda p: p.name)
+def test_no_duplicate_ids(page):
+    ids = re.findall(r'\sid="([^"]+)"', page.read_text(encoding="utf-8"))
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    assert not repeated, f"{page.relative_to(HTML)} repeats ids: {repeated}"
