@@ -11,7 +11,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -69,24 +75,27 @@ def _repo_parts(app: Sphinx) -> tuple[str, str, str]:
     return url, branch, app.config.glassbox_pages_branch
 
 
-def _notebook_docs(app: Sphinx) -> list[str]:
+def _is_notebook_doc(app: Sphinx, docname: str) -> bool:
+    """Whether ``docname`` is a MyST notebook of the book (a chapter or appendix page)."""
     import bookexec
 
-    docs = []
-    for docname in sorted(app.env.found_docs):
-        path = Path(app.env.doc2path(docname))
-        if path.suffix == ".md" and bookexec.is_notebook(path):
-            docs.append(docname)
-    return docs
+    if docname not in app.env.found_docs:
+        return False
+    path = Path(app.env.doc2path(docname))
+    return path.suffix == ".md" and bookexec.is_notebook(path)
+
+
+def _notebook_docs(app: Sphinx) -> list[str]:
+    """The book's notebooks, in the reading order of ``_toc.yml``."""
+    import bookexec
+
+    root = Path(app.confdir)
+    docs = [str(p.relative_to(root).with_suffix("")) for p in bookexec.toc_documents(root)]
+    return [doc for doc in docs if _is_notebook_doc(app, doc)]
 
 
 def _is_chapter(app: Sphinx, pagename: str, doctree) -> bool:
-    import bookexec
-
-    if doctree is None or pagename not in app.env.found_docs:
-        return False
-    path = Path(app.env.doc2path(pagename))
-    return path.suffix == ".md" and bookexec.is_notebook(path)
+    return doctree is not None and _is_notebook_doc(app, pagename)
 
 
 def add_download_button(
@@ -168,11 +177,6 @@ def book_index(app: Sphinx):
 
 def _wheel(app: Sphinx) -> tuple[str, bytes]:
     """Build (or reuse) a wheel of the helper package."""
-    import hashlib
-    import subprocess
-    import sys
-    import tempfile
-
     root = Path(app.confdir)
     files = [*sorted((root / "src").rglob("*")), root / "pyproject.toml", root / "README.md"]
     digest = hashlib.sha256()
@@ -182,8 +186,6 @@ def _wheel(app: Sphinx) -> tuple[str, bytes]:
     store = Path(app.outdir).parent / ".wheel" / digest.hexdigest()[:16]
     found = sorted(store.glob("*.whl")) if store.exists() else []
     if not found:
-        import shutil
-
         # Build from a copy: setuptools writes build/ and *.egg-info next to the source.
         with tempfile.TemporaryDirectory() as tmp:
             src = Path(tmp) / "src-copy"
@@ -195,7 +197,7 @@ def _wheel(app: Sphinx) -> tuple[str, bytes]:
                 src / "src",
                 ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
             )
-            env = {**__import__("os").environ, "SOURCE_DATE_EPOCH": "1767225600"}
+            env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}
             subprocess.run(
                 [
                     sys.executable,
@@ -271,13 +273,9 @@ def write_reader_notebooks(app: Sphinx, exception: Exception | None) -> None:
         return
     wheel = _wheel(app)
     requirements = (Path(app.confdir) / "requirements.txt").read_text(encoding="utf-8")
-    toc_order = {doc: i for i, doc in enumerate(_toc_order(app))}
-    ordered = dict(
-        sorted(notebooks.items(), key=lambda kv: toc_order.get("book/" + kv[0][:-6], 999))
-    )
-    order = "\n".join(f"   - notebooks/{name}" for name in ordered)
+    order = "\n".join(f"   - notebooks/{name}" for name in notebooks)
     readme = ARCHIVE_README.format(wheel=wheel[0], order=order, base=index.base_url)
-    write_archive(out / ARCHIVE, ordered, wheel, requirements, readme)
+    write_archive(out / ARCHIVE, notebooks, wheel, requirements, readme)
     binder = out / "binder"
     binder.mkdir(exist_ok=True)
     (binder / "requirements.txt").write_text(
@@ -301,13 +299,6 @@ def write_reader_notebooks(app: Sphinx, exception: Exception | None) -> None:
         encoding="utf-8",
     )
     logger.info(f"[glassbox] wrote {len(notebooks)} reader notebooks and {ARCHIVE}")
-
-
-def _toc_order(app: Sphinx) -> list[str]:
-    import bookexec
-
-    root = Path(app.confdir)
-    return [str(p.relative_to(root).with_suffix("")) for p in bookexec.toc_documents(root)]
 
 
 # --- small repairs of the theme's output ---------------------------------------------

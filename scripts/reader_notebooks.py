@@ -288,7 +288,7 @@ class Converter:
             url = self.index.page_url(self.docname)
             caption = " ".join(line.strip() for line in inner if line.strip())
             return ["", f"*Figure: {caption or alt}* ([see it in the online book]({url}))", ""]
-        if name in {"table", "list-table"} and name == "table":
+        if name == "table":
             return ["", f"**{self.inline(arg)}**" if arg else "", "", *inner, ""]
         if name in {"margin", "sidebar", "epigraph", "topic", "div", "container"}:
             return ["", *inner, ""]
@@ -406,9 +406,7 @@ def myst_leftovers(nb: nbformat.NotebookNode) -> list[str]:
         if cell.cell_type != "markdown":
             continue
         for match in MYST_LEFTOVER.finditer(cell.source):
-            line = cell.source[
-                match.start() : cell.source.find("\n", match.start()) % (len(cell.source) + 1)
-            ]
+            line = cell.source[match.start() :].split("\n", 1)[0]
             found.append(line.strip()[:80])
     return found
 

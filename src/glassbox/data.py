@@ -156,13 +156,12 @@ def make_line_with_outliers(
     if n_outliers > n:
         raise ValueError(f"n_outliers must be <= n (={n}), got {n_outliers}")
     outlier_shift = as_float("outlier_shift", outlier_shift)
-    as_int("seed", seed, minimum=0)
     x, y = make_line(
         n, slope=slope, intercept=intercept, noise=noise, low=low, high=high, seed=seed
     )
     # A second generator, offset from the first, picks the outliers; the clean points
     # therefore stay identical to make_line's.
-    gen = torch.Generator().manual_seed(seed + 1_000_003)
+    gen = _generator(seed + 1_000_003)
     outliers = torch.randperm(n, generator=gen)[:n_outliers].sort().values
     y = y.clone()
     y[outliers] += outlier_shift
