@@ -83,6 +83,16 @@ _socket.getaddrinfo = _guarded_getaddrinfo
 del _guarded_connect, _guarded_connect_ex, _guarded_getaddrinfo
 """
 
+# Run in every kernel before the chapter's first cell (and not stored): tracebacks
+# show the exception and its message only. A reader learns from "ValueError: ...",
+# not from 60 lines of library internals, and the published pages then never show
+# the build machine's file paths.
+SHORT_TRACEBACKS = 'get_ipython().run_line_magic("xmode", "Minimal")'
+
+# Everything a kernel runs besides the chapter's own cells: part of what the
+# execution cache's outputs depend on (scripts/build_book.py hashes it).
+KERNEL_PRELUDE = SHORT_TRACEBACKS + "\n" + NETWORK_GUARD
+
 # Environment for every kernel: one thread each (two kernels share two cores, and
 # single-threaded kernels give the same floating-point sums on every run), stable
 # hashing, and a fixed date for any file metadata.
@@ -247,10 +257,11 @@ def execute_chapter(
         kernel_log = Path(log_name)
         try:
             with open(kernel_log, "w") as log, client.setup_kernel(stderr=log, env=kernel_env()):
-                if block_network:
-                    # nbclient writes an executed cell back at its index, so the
-                    # guard gets a slot of its own, removed again before the rest.
-                    nb.cells.insert(0, nbformat.v4.new_code_cell(NETWORK_GUARD))
+                # nbclient writes an executed cell back at its index, so each
+                # prelude gets a slot of its own, removed again before the rest.
+                prelude = [SHORT_TRACEBACKS] + ([NETWORK_GUARD] if block_network else [])
+                for source in prelude:
+                    nb.cells.insert(0, nbformat.v4.new_code_cell(source))
                     try:
                         client.execute_cell(nb.cells[0], 0, store_history=False)
                     finally:

@@ -24,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,11 +42,13 @@ STAMP = CACHE / "environment.sha256"
 def environment_hash() -> str:
     """Hash of what chapter outputs depend on besides their own code.
 
-    The pinned requirements, the Python version, and the helper package's source:
-    a change to any of them can change what a chapter prints or draws.
+    The pinned requirements, the Python version, the code every kernel runs before
+    a chapter (scripts/bookexec.py) and the helper package's source: a change to
+    any of them can change what a chapter prints or draws.
     """
     digest = hashlib.sha256((ROOT / "requirements.txt").read_bytes())
     digest.update(".".join(map(str, sys.version_info[:2])).encode())
+    digest.update(bookexec.KERNEL_PRELUDE.encode())
     for source in sorted((ROOT / "src").rglob("*.py")):
         digest.update(source.relative_to(ROOT).as_posix().encode())
         digest.update(source.read_bytes())
@@ -62,6 +65,32 @@ def check_cache_environment() -> None:
             shutil.rmtree(CACHE)
     CACHE.mkdir(parents=True, exist_ok=True)
     STAMP.write_text(wanted + "\n")
+
+
+# Files of the built site that can carry text from a chapter's outputs.
+TEXT_SUFFIXES = {".html", ".ipynb", ".md", ".txt", ".js", ".json"}
+
+
+def machine_paths(root: Path = ROOT) -> list[str]:
+    """Paths of this machine that must never appear in a published page.
+
+    The project folder (which holds the venv and its site-packages), the Python
+    installation, and the temporary folders chapters execute in.
+    """
+    paths = {str(root), sys.prefix, sys.base_prefix, f"{tempfile.gettempdir()}/glassbox-exec-"}
+    return sorted(p for p in paths if len(p) > 1)
+
+
+def find_path_leaks(site: Path, paths: list[str] | None = None) -> list[str]:
+    """Pages under ``site`` that contain one of ``paths``, as "page: path" lines."""
+    paths = machine_paths() if paths is None else paths
+    leaks = []
+    for page in sorted(site.rglob("*")):
+        if page.suffix not in TEXT_SUFFIXES or not page.is_file():
+            continue
+        text = page.read_text(errors="replace")
+        leaks += [f"{page.relative_to(site)}: {p}" for p in paths if p in text]
+    return leaks
 
 
 def sphinx_build() -> int:
@@ -100,6 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     if code != 0:
         print("\n[build] FAILED: Sphinx reported warnings or errors (listed above).")
         return code
+    leaks = find_path_leaks(HTML)
+    if leaks:
+        print("\n[build] FAILED: pages show file paths of the build machine:")
+        print("\n".join(f"  {leak}" for leak in leaks))
+        print("[build] print names relative to a folder, or shorten the traceback.")
+        return 1
     elapsed = time.perf_counter() - start
     print(f"\n[build] done in {elapsed:.0f} s. Open {HTML / 'index.html'}")
     print("[build] or run `make serve` and visit http://localhost:8000")

@@ -24,7 +24,10 @@ from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from docutils.statemachine import StringList
 from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.nodes import nested_parse_with_titles
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +163,9 @@ def book_index(app: Sphinx):
         numbers = env.toc_secnumbers.get(docname, {}).get("")
         if numbers:
             index.chapter_numbers[docname] = ".".join(map(str, numbers))
+    for (kind, name), entry in env.domaindata["std"]["objects"].items():
+        if kind == "term" and entry[0] in env.found_docs:
+            index.terms[name.lower()] = Target(index.page_url(entry[0], entry[1]), name)
     for label, (docname, anchor, title) in env.domaindata["std"]["labels"].items():
         if docname not in env.found_docs:
             continue
@@ -366,7 +372,36 @@ def repair_pages(app: Sphinx, exception: Exception | None) -> None:
             page.write_text(fixed, encoding="utf-8")
 
 
+class TeachingPlanDirective(SphinxDirective):
+    """``{teaching-plan}``: the teachers' guide's sessions, from teaching-plan.yml.
+
+    The plan is checked against ``_toc.yml`` and the chapters' exercises first
+    (``teaching_plan.problems``); any disagreement stops the build.
+    """
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        import teaching_plan
+
+        root = Path(self.env.srcdir)
+        plan_file = root / teaching_plan.PLAN.relative_to(teaching_plan.ROOT)
+        self.env.note_dependency(str(plan_file))
+        chapters = teaching_plan.book_chapters(root)
+        for chapter in chapters.values():
+            self.env.note_dependency(str(root / f"{chapter.doc}.md"))
+        plan = teaching_plan.load(plan_file)
+        problems = teaching_plan.problems(plan, chapters)
+        if problems:
+            raise self.error("the teaching plan disagrees with the book:\n" + "\n".join(problems))
+        text = teaching_plan.render(plan, chapters)
+        container = nodes.container()
+        nested_parse_with_titles(self.state, StringList(text.splitlines(), plan_file.name), container)
+        return container.children
+
+
 def setup(app: Sphinx) -> dict:
+    app.add_directive("teaching-plan", TeachingPlanDirective)
     app.connect("config-inited", default_theme_mode)
     app.connect("build-finished", repair_pages)
     app.add_config_value("glassbox_pages_branch", "gh-pages", "html")

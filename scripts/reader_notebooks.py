@@ -3,8 +3,8 @@
 A chapter is a MyST Markdown notebook. Jupyter, JupyterLab and Colab render plain
 Markdown only, so the reader's notebook converts what is MyST-only:
 
-- cross-reference roles (``{ref}``, ``{numref}``, ``{doc}``) become links to the
-  online book; ``{glue:text}`` roles become the value the build computed;
+- cross-reference roles (``{ref}``, ``{numref}``, ``{doc}``) and glossary terms
+  (``{term}``) become links to the online book; ``{glue:text}`` roles become the value the build computed;
 - directives (admonitions, exercises and solutions, figures, math blocks) become
   Markdown: block quotes, headings, images and ``$$`` math; labels ``(name)=`` go;
 - code cells keep their outputs (from the execution cache, so also when the HTML
@@ -86,6 +86,7 @@ class BookIndex:
     docs: dict[str, Target] = field(default_factory=dict)  # docname -> page
     numbers: dict[str, str] = field(default_factory=dict)  # figure label -> "Fig. 2.1"
     chapter_numbers: dict[str, str] = field(default_factory=dict)  # docname -> "2"
+    terms: dict[str, Target] = field(default_factory=dict)  # glossary term (lower case) -> entry
 
     def page_url(self, docname: str, anchor: str = "") -> str:
         url = f"{self.base_url.rstrip('/')}/{docname}.html"
@@ -180,7 +181,12 @@ class Converter:
             return _format_glue(self.glue[name], spec)
         if role == "math":
             return f"${content}$"
-        if role in {"term", "abbr", "index", "sub", "sup", "kbd", "code", "command", "file"}:
+        if role == "term":
+            entry = self.index.terms.get(label.lower())
+            if entry is None:
+                raise ConversionError(f"{self.docname}: {{term}} {label!r} is not in the glossary")
+            return f"[{text or label}]({entry.url})"
+        if role in {"abbr", "index", "sub", "sup", "kbd", "code", "command", "file"}:
             return text or label
         if role == "download":
             return text or label

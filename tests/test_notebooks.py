@@ -113,6 +113,17 @@ def test_plain_code_fences_are_left_alone(index):
     assert convert(index, text) == text.strip()
 
 
+def test_glossary_terms_become_links_to_their_entry(index):
+    index.terms["leaf tensor"] = rn.Target(
+        "https://book.example/book/appendices/glossary.html#term-leaf-tensor", "leaf tensor"
+    )
+    out = convert(index, "A {term}`leaf tensor`, two {term}`leaf tensors <Leaf Tensor>`.")
+    url = "https://book.example/book/appendices/glossary.html#term-leaf-tensor"
+    assert out == f"A [leaf tensor]({url}), two [leaf tensors]({url})."
+    with pytest.raises(rn.ConversionError, match="not in the glossary"):
+        convert(index, "{term}`no such term`")
+
+
 def test_unknown_syntax_is_an_error_not_silence(index):
     with pytest.raises(rn.ConversionError, match="unknown"):
         convert(index, "{ref}`no-such-label`")
