@@ -108,6 +108,19 @@ def test_raises_exception_tag_allows_the_error(tmp_path):
     assert result.ok, result.error
 
 
+def test_tracebacks_are_short_and_name_no_file(tmp_path):
+    body = "import json\ndef parse(text):\n    return json.loads(text)\nparse('{oops')"
+    path = chapter(tmp_path, ":tags: [raises-exception]\n" + body)
+    result = bookexec.execute_chapter(path, timeout=30)
+    assert result.ok, result.error
+    (error,) = [o for o in code_outputs(result.notebook) if o.output_type == "error"]
+    text = bookexec.ANSI.sub("", "\n".join(error.traceback))
+    assert error.ename == "JSONDecodeError"
+    assert text.strip().startswith("JSONDecodeError: Expecting property name")
+    assert len(text.strip().splitlines()) <= 2, text
+    assert "File " not in text and "/json/" not in text
+
+
 def test_a_figure_cell_without_an_image_fails(tmp_path):
     cell = "---\nmystnb:\n  image:\n    alt: a picture that never comes\n---\nx = 1"
     result = bookexec.execute_chapter(chapter(tmp_path, cell), timeout=30)

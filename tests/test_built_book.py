@@ -98,3 +98,21 @@ def test_no_duplicate_ids(page):
     ids = re.findall(r'\sid="([^"]+)"', page.read_text(encoding="utf-8"))
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     assert not repeated, f"{page.relative_to(HTML)} repeats ids: {repeated}"
+
+
+def test_no_page_shows_a_path_of_the_build_machine():
+    import build_book
+
+    assert build_book.find_path_leaks(HTML) == []
+
+
+def test_the_path_check_finds_a_leak(tmp_path):
+    import build_book
+
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "a.html").write_text("File /srv/project/.venv/lib/x.py:3, in f")
+    (tmp_path / "b.ipynb").write_text('{"text": "nothing to see"}')
+    (tmp_path / "c.png").write_bytes(b"/srv/project")  # not text: not searched
+    assert build_book.find_path_leaks(tmp_path, ["/srv/project"]) == ["book/a.html: /srv/project"]
+    assert build_book.find_path_leaks(tmp_path, ["/elsewhere"]) == []
+    assert str(ROOT) in build_book.machine_paths()
