@@ -19,12 +19,13 @@ import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
+from html import escape as html_escape
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from docutils import nodes
-from sphinx.application import Sphinx
 from docutils.statemachine import StringList
+from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import nested_parse_with_titles
@@ -340,16 +341,21 @@ def _unique_ids(text: str) -> str:
 
 
 INLINE_SCRIPT = re.compile(r"^\s*<script>[^\n]*</script>\s*$")
+# sphinx-togglebutton and sphinx-exercise put the title of a folded block in a <p>
+# inside <summary>, where HTML allows phrasing content only.
+SUMMARY = re.compile(r"<summary\b[^>]*>.*?</summary>", re.DOTALL)
+SUMMARY_PARAGRAPH = re.compile(r"<p(\s[^>]*)?>(.*?)</p>", re.DOTALL)
 
 
 def repair_pages(app: Sphinx, exception: Exception | None) -> None:
-    """Fix two faults of the theme's HTML in every written page.
+    """Fix faults of the theme's HTML in every written page.
 
     - The sidebar's expand/collapse toggles are an empty ``<summary>`` with an
       icon, which screen readers announce without a name (axe: ``summary-name``).
     - sphinx-thebe's and sphinx-togglebutton's inline settings are emitted twice;
       a repeated ``const`` declaration is a JavaScript error in the console.
     - sphinx-exercise gives every exercise and solution body the same ``id``.
+    - Folded blocks have a ``<p>`` inside their ``<summary>`` (invalid HTML).
     """
     if exception is not None or app.builder.format != "html":
         return
@@ -368,8 +374,76 @@ def repair_pages(app: Sphinx, exception: Exception | None) -> None:
             lines.append(line)
         fixed = "\n".join(lines).replace(TOGGLE_SUMMARY, labelled)
         fixed = _unique_ids(fixed)
+        fixed = SUMMARY.sub(lambda m: SUMMARY_PARAGRAPH.sub(r"<span\1>\2</span>", m[0]), fixed)
         if fixed != text:
             page.write_text(fixed, encoding="utf-8")
+
+
+DESCRIPTION_LENGTH = 155  # what search engines show of a description
+
+
+def page_description(doctree: nodes.document | None, fallback: str) -> str:
+    """The page's first paragraph of prose, shortened to a search-result snippet."""
+    text = ""
+    if doctree is not None:
+        for paragraph in doctree.findall(nodes.paragraph):
+            if any(
+                isinstance(a, (nodes.Admonition, nodes.container, nodes.table))
+                for a in _ancestors(paragraph)
+            ):
+                continue
+            text = " ".join(paragraph.astext().split())
+            if len(text) >= 40:
+                break
+    text = text or fallback
+    if len(text) > DESCRIPTION_LENGTH:
+        text = text[: DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return text
+
+
+def _ancestors(node: nodes.Node):
+    while node.parent is not None:
+        node = node.parent
+        yield node
+
+
+def add_description(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """A ``<meta name="description">`` on every page, from its first paragraph."""
+    book = app.config.html_title or app.config.project
+    fallback = f"{context.get('title', '')}: {book}".strip(": ")
+    description = html_escape(page_description(doctree, fallback), quote=True)
+    context["metatags"] = context.get("metatags", "") + (
+        f'\n<meta name="description" content="{description}" />'
+    )
+
+
+# Files the themes ship in _static that are templates, not assets: published, a
+# checker reads them as broken pages.
+THEME_TEMPLATES = ("webpack-macros.html", "sbt-webpack-macros.html")
+ROOT_REDIRECT = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8" />
+<title>{title}</title>
+<meta http-equiv="Refresh" content="0; url={target}" />
+</head>
+<body><p><a href="{target}">{title}</a></p></body>
+</html>
+"""
+
+
+def tidy_site(app: Sphinx, exception: Exception | None) -> None:
+    """Remove theme templates from ``_static``; make the root redirect a valid page."""
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    for name in THEME_TEMPLATES:
+        (out / "_static" / name).unlink(missing_ok=True)
+    root = out / "index.html"
+    if app.config.root_doc != "index" and root.exists():
+        target = f"{app.config.root_doc}.html"
+        title = html_escape(app.config.html_title or app.config.project)
+        root.write_text(ROOT_REDIRECT.format(title=title, target=target), encoding="utf-8")
 
 
 class TeachingPlanDirective(SphinxDirective):
@@ -396,7 +470,9 @@ class TeachingPlanDirective(SphinxDirective):
             raise self.error("the teaching plan disagrees with the book:\n" + "\n".join(problems))
         text = teaching_plan.render(plan, chapters)
         container = nodes.container()
-        nested_parse_with_titles(self.state, StringList(text.splitlines(), plan_file.name), container)
+        nested_parse_with_titles(
+            self.state, StringList(text.splitlines(), plan_file.name), container
+        )
         return container.children
 
 
@@ -404,6 +480,8 @@ def setup(app: Sphinx) -> dict:
     app.add_directive("teaching-plan", TeachingPlanDirective)
     app.connect("config-inited", default_theme_mode)
     app.connect("build-finished", repair_pages)
+    app.connect("build-finished", tidy_site)
+    app.connect("html-page-context", add_description)
     app.add_config_value("glassbox_pages_branch", "gh-pages", "html")
     app.connect("doctree-resolved", add_execution_footer)
     app.connect("html-page-context", add_download_button, priority=500)

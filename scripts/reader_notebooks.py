@@ -4,7 +4,8 @@ A chapter is a MyST Markdown notebook. Jupyter, JupyterLab and Colab render plai
 Markdown only, so the reader's notebook converts what is MyST-only:
 
 - cross-reference roles (``{ref}``, ``{numref}``, ``{doc}``) and glossary terms
-  (``{term}``) become links to the online book; ``{glue:text}`` roles become the value the build computed;
+  (``{term}``) become links to the online book; ``{glue:text}`` roles become the
+  value the build computed;
 - directives (admonitions, exercises and solutions, figures, math blocks) become
   Markdown: block quotes, headings, images and ``$$`` math; labels ``(name)=`` go;
 - code cells keep their outputs (from the execution cache, so also when the HTML

@@ -116,3 +116,32 @@ def test_the_path_check_finds_a_leak(tmp_path):
     assert build_book.find_path_leaks(tmp_path, ["/srv/project"]) == ["book/a.html: /srv/project"]
     assert build_book.find_path_leaks(tmp_path, ["/elsewhere"]) == []
     assert str(ROOT) in build_book.machine_paths()
+
+
+DOCUMENTS = [p.relative_to(ROOT).with_suffix(".html") for p in bookexec.toc_documents()]
+
+
+@pytest.mark.parametrize("page", DOCUMENTS, ids=lambda p: p.stem)
+def test_every_page_has_one_short_meta_description(page):
+    text = (HTML / page).read_text(encoding="utf-8")
+    found = re.findall(r'<meta name="description" content="([^"]*)"', text)
+    assert len(found) == 1, f"{page}: {len(found)} meta descriptions"
+    assert 30 <= len(found[0]) <= 160, f"{page}: description {found[0]!r}"
+
+
+@pytest.mark.parametrize("page", DOCUMENTS, ids=lambda p: p.stem)
+def test_page_shell_has_no_second_search_field_and_valid_summaries(page):
+    text = (HTML / page).read_text(encoding="utf-8")
+    # pydata-sphinx-theme's full-width header (a second search field) stays off:
+    # _config.yml sets html_theme_options.navbar_persistent to [].
+    assert "navbar-persistent" not in text
+    summaries = re.findall(r"<summary\b[^>]*>.*?</summary>", text, re.DOTALL)
+    assert not [s for s in summaries if "<p" in s], f"{page}: a <p> inside <summary>"
+
+
+def test_site_publishes_no_theme_templates_and_a_valid_root_page():
+    assert not list((HTML / "_static").glob("*.html"))
+    root = (HTML / "index.html").read_text(encoding="utf-8")
+    assert root.startswith("<!DOCTYPE html>")
+    assert re.search(r"<title>\S.*</title>", root)
+    assert 'url=book/index.html"' in root
