@@ -23,7 +23,7 @@ PYTEST_ARGS ?=
 # Extra arguments for the benchmark, e.g. `make bench BENCH_ARGS=--stress`.
 BENCH_ARGS ?=
 
-.PHONY: help book test serve clean preview lint lock check-python browser bench
+.PHONY: help book test serve clean preview lint lock check-python browser validator bench
 
 help: ## List the targets
 	@echo "Glass Box. Usage: make <target>"
@@ -55,7 +55,7 @@ $(STAMP): requirements.txt
 book: $(STAMP) ## Execute every chapter and build the HTML book in _build/html
 	$(BIN)/python scripts/build_book.py --jobs $(JOBS)
 
-test: book browser ## Build the book, then run the whole test suite
+test: book browser validator ## Build the book, then run the whole test suite
 	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
 preview: $(STAMP) ## Build one chapter alone: make preview CHAPTER=book/part/file.md
@@ -83,6 +83,20 @@ browser: ## Install Chromium for the browser tests (as root; others get a skip)
 	  echo "[setup] installing Chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "[setup] no /usr/bin/chromium and not root: browser tests will be skipped"; fi
+
+# The W3C Nu HTML checker, pinned, from the npm registry; it runs on Java.
+VNU_VERSION := 26.9.27
+VNU_JAR := $(VENV)/vnu/node_modules/vnu-jar/build/dist/vnu.jar
+
+validator: ## Install the Nu HTML checker for the page-validity tests (Java from apt as root)
+	@if ! command -v java >/dev/null && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "[setup] installing Java for the HTML checker"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; fi
+	@if [ -f $(VNU_JAR) ]; then :; \
+	elif command -v npm >/dev/null; then \
+	  echo "[setup] installing the Nu HTML checker (vnu-jar $(VNU_VERSION))"; \
+	  mkdir -p $(VENV)/vnu && npm install --prefix $(VENV)/vnu --no-audit --no-fund --ignore-scripts --silent vnu-jar@$(VNU_VERSION); \
+	else echo "[setup] no npm: the HTML validity tests will be skipped"; fi
 
 clean: ## Remove build outputs and the execution cache (keeps .venv)
 	rm -rf _build .pytest_cache .ruff_cache .hypothesis

@@ -52,7 +52,9 @@ def test_sessions_out_of_reading_order_are_found():
 def test_rendered_session_has_six_timed_blocks_ending_on_time(number):
     text = tp.render(PLAN, CHAPTERS)
     section = text.split(f"(session-{number})=")[1].split("(session-")[0]
-    rows = [line for line in section.splitlines() if line.startswith("| 0:") or line.startswith("| 1:")]
+    rows = [
+        line for line in section.splitlines() if line.startswith("| 0:") or line.startswith("| 1:")
+    ]
     assert [row.split(" | ")[1] for row in rows] == list(tp.BLOCKS.values())
     assert rows[0].startswith("| 0:00–")
     assert rows[-1].split(" | ")[0].endswith(tp._clock(PLAN["session_minutes"]))
