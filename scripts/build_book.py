@@ -44,12 +44,15 @@ def environment_hash() -> str:
 
     The pinned requirements, the Python version, the code every kernel runs before
     a chapter (scripts/bookexec.py) and the helper package's source: a change to
-    any of them can change what a chapter prints or draws.
+    any of them (code, the answer key, the explorable figures' script and style) can
+    change what a chapter prints or draws.
     """
     digest = hashlib.sha256((ROOT / "requirements.txt").read_bytes())
     digest.update(".".join(map(str, sys.version_info[:2])).encode())
     digest.update(bookexec.KERNEL_PRELUDE.encode())
-    for source in sorted((ROOT / "src").rglob("*.py")):
+    for source in sorted((ROOT / "src").rglob("*")):
+        if not source.is_file() or "__pycache__" in source.parts or ".egg-info" in str(source):
+            continue
         digest.update(source.relative_to(ROOT).as_posix().encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()

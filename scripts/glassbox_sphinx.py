@@ -7,10 +7,13 @@
   not a page of JSON), adds Colab and Binder buttons that open it, and packs all
   notebooks, a wheel of the helper package and the pinned requirements into
   ``glassbox-notebooks.zip``.
+- Serves the explorable figures of ``glassbox.explore``: one shared script and style
+  sheet per page instead of inline copies, their pictures as files in ``_images/``.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import re
@@ -345,6 +348,8 @@ INLINE_SCRIPT = re.compile(r"^\s*<script>[^\n]*</script>\s*$")
 # inside <summary>, where HTML allows phrasing content only.
 SUMMARY = re.compile(r"<summary\b[^>]*>.*?</summary>", re.DOTALL)
 SUMMARY_PARAGRAPH = re.compile(r"<p(\s[^>]*)?>(.*?)</p>", re.DOTALL)
+# napoleon renders several return values as a list inside a <p> (invalid HTML).
+LIST_IN_PARAGRAPH = re.compile(r'<p>(<ul class="simple">.*?</ul>)\s*</p>', re.DOTALL)
 
 
 def repair_pages(app: Sphinx, exception: Exception | None) -> None:
@@ -355,7 +360,9 @@ def repair_pages(app: Sphinx, exception: Exception | None) -> None:
     - sphinx-thebe's and sphinx-togglebutton's inline settings are emitted twice;
       a repeated ``const`` declaration is a JavaScript error in the console.
     - sphinx-exercise gives every exercise and solution body the same ``id``.
-    - Folded blocks have a ``<p>`` inside their ``<summary>`` (invalid HTML).
+    - Folded blocks have a ``<p>`` inside their ``<summary>`` (invalid HTML); the
+      API reference has lists inside paragraphs; pandas tables carry a
+      ``<style scoped>`` (an attribute HTML no longer has).
     """
     if exception is not None or app.builder.format != "html":
         return
@@ -375,6 +382,7 @@ def repair_pages(app: Sphinx, exception: Exception | None) -> None:
         fixed = "\n".join(lines).replace(TOGGLE_SUMMARY, labelled)
         fixed = _unique_ids(fixed)
         fixed = SUMMARY.sub(lambda m: SUMMARY_PARAGRAPH.sub(r"<span\1>\2</span>", m[0]), fixed)
+        fixed = LIST_IN_PARAGRAPH.sub(r"\1", fixed).replace("<style scoped>", "<style>")
         if fixed != text:
             page.write_text(fixed, encoding="utf-8")
 
@@ -476,6 +484,81 @@ class TeachingPlanDirective(SphinxDirective):
         return container.children
 
 
+# --- explorable figures (glassbox.explore) ---------------------------------------
+
+EXPLORE_MARKER = "data-glassbox-explore"
+EXPLORE_RUNTIME = re.compile(r"<(script|style) data-glassbox-runtime>.*?</\1>", re.DOTALL)
+EXPLORE_IMAGE = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+EXPLORE_FALLBACK = re.compile(r'<div class="gbx-fallback">.*?</div>', re.DOTALL)
+
+
+def _explorables(doctree) -> list[nodes.raw]:
+    if doctree is None:
+        return []
+    return [
+        node
+        for node in doctree.findall(nodes.raw)
+        if "html" in node.get("format", "").split() and EXPLORE_MARKER in node.astext()
+    ]
+
+
+def ship_explorables(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Make each explorable figure of a page light: shared script, pictures as files.
+
+    A figure's notebook output carries its script, its style and its pictures
+    inline. In the book the page loads ``glassbox-explore.js`` and ``.css`` once
+    (see :func:`load_explore_assets`), so the inline copies go; every picture is
+    written to ``_images/`` under the hash of its bytes (like any figure), and the
+    static fallback is wrapped in ``<noscript>``, fetched only where scripts do
+    not run.
+    """
+    if app.builder.format != "html":
+        return
+    found = _explorables(doctree)
+    if not found:
+        return
+    from sphinx.util.osutil import relative_uri
+
+    images = Path(app.outdir) / "_images"
+    images.mkdir(parents=True, exist_ok=True)
+    prefix = relative_uri(app.builder.get_target_uri(docname), "_images/")
+
+    def to_file(match: re.Match) -> str:
+        data = base64.b64decode(match[1])
+        name = hashlib.sha256(data).hexdigest() + ".png"
+        target = images / name
+        if not target.exists():
+            target.write_bytes(data)
+        return f'src="{prefix}{name}"'
+
+    for node in found:
+        text = EXPLORE_RUNTIME.sub("", node.astext())
+        text = EXPLORE_IMAGE.sub(to_file, text)
+        text = EXPLORE_FALLBACK.sub(lambda m: f"<noscript>{m[0]}</noscript>", text)
+        node.children = [nodes.Text(text)]
+
+
+def load_explore_assets(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree
+) -> None:
+    """Load the explorable figures' script and style sheet on the pages that have one."""
+    if _explorables(doctree):
+        app.add_css_file("glassbox-explore.css")
+        app.add_js_file("glassbox-explore.js", loading_method="defer")
+
+
+def write_explore_assets(app: Sphinx, exception: Exception | None) -> None:
+    """Write the explorable figures' shared script and style sheet to ``_static``."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from glassbox.explore import runtime_assets
+
+    static = Path(app.outdir) / "_static"
+    static.mkdir(parents=True, exist_ok=True)
+    for name, text in runtime_assets().items():
+        (static / name).write_text(text, encoding="utf-8")
+
+
 def setup(app: Sphinx) -> dict:
     app.add_directive("teaching-plan", TeachingPlanDirective)
     app.connect("config-inited", default_theme_mode)
@@ -487,5 +570,8 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", add_download_button, priority=500)
     app.connect("html-page-context", add_launch_buttons, priority=502)
     app.connect("build-finished", write_reader_notebooks)
+    app.connect("doctree-resolved", ship_explorables)
+    app.connect("html-page-context", load_explore_assets)
+    app.connect("build-finished", write_explore_assets)
     app.add_js_file(None, body=DOWNLOAD_JS)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

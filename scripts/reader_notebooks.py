@@ -11,6 +11,7 @@ Markdown only, so the reader's notebook converts what is MyST-only:
 - code cells keep their outputs (from the execution cache, so also when the HTML
   build was served from it); figure captions follow their cell as a Markdown line;
   ``hide-input`` cells are collapsed; a cell that fails on purpose gets a warning;
+  an explorable figure (``glassbox.explore``) keeps only its static picture;
 - a first cell makes the helper package ``glassbox`` importable, installing it from
   the book's repository when it is missing, and says so.
 
@@ -357,6 +358,21 @@ def reader_notebook(
     return out
 
 
+def static_fallback(output: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """An explorable figure's output keeps only its static picture (and plain text).
+
+    ``glassbox.explore`` marks its outputs with ``{"glassbox": {"explorable": id}}``
+    metadata. Their HTML needs the book's script; a notebook, or GitHub's view of
+    one, shows the PNG of the static small multiples instead.
+    """
+    if not output.get("metadata", {}).get("glassbox", {}).get("explorable"):
+        return output
+    output["data"] = {
+        k: v for k, v in output.get("data", {}).items() if k in {"image/png", "text/plain"}
+    }
+    return output
+
+
 def _code_cell(
     cell: nbformat.NotebookNode, index: BookIndex, docname: str
 ) -> list[nbformat.NotebookNode]:
@@ -366,7 +382,7 @@ def _code_cell(
     new = nbformat.v4.new_code_cell(source)
     new.execution_count = cell.get("execution_count")
     new.outputs = [
-        o
+        static_fallback(o)
         for o in copy.deepcopy(cell.get("outputs", []))
         if "scrapbook" not in o.get("metadata", {})
     ]

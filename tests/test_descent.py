@@ -18,6 +18,7 @@ from glassbox import (
     plot_cost_slices,
     plot_cost_surface,
     plot_fit_and_cost,
+    plot_gradient_arrows,
 )
 from glassbox.style import PALETTE
 
@@ -361,3 +362,160 @@ class TestFitAndCost:
         x, history = args.pop("x"), args.pop("history")
         with pytest.raises(error, match=match):
             plot_fit_and_cost(x, YN, history, **args)
+
+
+POINTS = np.array([[-4.0, -3.5], [3.0, 1.5], [-1.0, 2.0], [4.5, -4.0], [0.0, 0.0]])
+
+
+def arrows_of(ax):
+    (quiver,) = [c for c in ax.collections if isinstance(c, mpl.quiver.Quiver)]
+    return quiver
+
+
+def contour_pieces(path):
+    """Split a contour level's path into its connected pieces (every vertex kept)."""
+    starts = np.flatnonzero(path.codes == mpl.path.Path.MOVETO)
+    return [piece for piece in np.split(path.vertices, starts[1:]) if len(piece) > 2]
+
+
+def unit(v):
+    v = np.asarray(v, dtype=float)
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+class TestGradientArrows:
+    def test_scaled_arrows_are_the_gradient_at_each_point(self):
+        ax = plot_gradient_arrows(X, Y, POINTS, scale=0.05, **RANGES)
+        arrows = arrows_of(ax)
+        assert arrows.get_label() == "gradient"
+        np.testing.assert_allclose(np.c_[arrows.X, arrows.Y], POINTS)
+        expected = np.array([autograd_gradient(w, b) for w, b in POINTS]) * 0.05
+        np.testing.assert_allclose(np.c_[arrows.U, arrows.V], expected, rtol=1e-9)
+        np.testing.assert_allclose(line_by_label(ax, "points").get_xydata(), POINTS)
+
+    def test_default_arrows_share_one_length_and_point_along_the_gradient(self):
+        ax = plot_gradient_arrows(X, Y, POINTS, **RANGES)
+        arrows = np.c_[arrows_of(ax).U, arrows_of(ax).V]
+        lengths = np.linalg.norm(arrows, axis=1)
+        np.testing.assert_allclose(lengths, 0.12 * 8.0)  # 12 % of the shorter side (b: 8)
+        gradients = np.array([autograd_gradient(w, b) for w, b in POINTS])
+        cosines = np.sum(unit(arrows) * unit(gradients), axis=1)
+        np.testing.assert_allclose(cosines, 1.0, rtol=1e-9)
+
+    def test_negative_arrow_scaled_by_the_learning_rate_is_one_descent_step(self):
+        lr, (w0, b0) = 0.1, POINTS[0]
+        ax = plot_gradient_arrows(X, Y, POINTS[:1], negative=True, scale=lr, contours=False)
+        arrows = arrows_of(ax)
+        assert arrows.get_label() == "negative gradient"
+        w = torch.tensor(w0, dtype=torch.float64, requires_grad=True)
+        b = torch.tensor(b0, dtype=torch.float64, requires_grad=True)
+        torch.mean((w * X.double() + b - Y.double()) ** 2).backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        tip = (w0 + arrows.U[0], b0 + arrows.V[0])
+        assert tip == pytest.approx((w.item(), b.item()), rel=1e-9)
+
+    def test_arrows_are_perpendicular_to_the_contour_through_each_point(self):
+        ax = plot_gradient_arrows(X, Y, POINTS, **RANGES, num=300)
+        (cs,) = [c for c in ax.collections if isinstance(c, mpl.contour.ContourSet)]
+        costs = [direct_mse(w, b) for w, b in POINTS]
+        np.testing.assert_allclose(cs.levels, np.sort(costs), rtol=1e-9)
+        arrows = np.c_[arrows_of(ax).U, arrows_of(ax).V]
+        for point, cost, arrow in zip(POINTS, costs, arrows, strict=True):
+            path = cs.get_paths()[int(np.argmin(np.abs(cs.levels - cost)))]
+            pieces = contour_pieces(path)
+            # The vertex of the contour nearest to the point, and its two neighbours.
+            piece, k = min(
+                ((v, int(np.argmin(np.linalg.norm(v - point, axis=1)))) for v in pieces),
+                key=lambda pk: np.linalg.norm(pk[0][pk[1]] - point),
+            )
+            assert np.linalg.norm(piece[k] - point) < 0.05  # the contour passes the point
+            tangent = piece[(k + 1) % len(piece)] - piece[k - 1]
+            cosine = abs(np.dot(unit(tangent), unit(arrow)))
+            assert cosine < 0.02, (point, cosine)
+            # The check can fail: the gradient with its components swapped is not
+            # perpendicular to the contour at these points.
+            assert abs(np.dot(unit(tangent), unit(arrow[::-1]))) > 0.1
+
+    def test_zero_gradient_at_the_minimum_gives_a_zero_arrow(self):
+        xs, ys = np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 5.0])
+        ax = plot_gradient_arrows(xs, ys, [[2.0, 1.0], [0.0, 0.0]], contours=False)
+        arrows = arrows_of(ax)
+        assert (arrows.U[0], arrows.V[0]) == (0.0, 0.0)
+        assert np.all(np.isfinite(np.c_[arrows.U, arrows.V]))
+
+    def test_equal_aspect_and_ranges_from_a_contour_plot(self):
+        ax = plot_cost_contour(
+            X,
+            Y,
+            **RANGES,
+            gradient_at=POINTS[:2],
+            gradient_kws={"scale": 0.1, "arrow_kws": {"color": "black"}},
+        )
+        arrows = arrows_of(ax)
+        expected = np.array([autograd_gradient(w, b) for w, b in POINTS[:2]]) * 0.1
+        np.testing.assert_allclose(np.c_[arrows.U, arrows.V], expected, rtol=1e-9)
+        assert mpl.colors.same_color(arrows.get_facecolor()[0], "black")
+        assert ax.get_aspect() == 1.0
+        assert ax.get_xlim() == (-6.0, 6.0) and ax.get_ylim() == (-5.0, 3.0)
+        assert ax.get_xlabel() == "slope $w$"
+
+    def test_ranges_default_to_the_axes_limits_or_the_points(self):
+        _, ax = plt.subplots()
+        ax.plot([-8.0, 8.0], [-6.0, 6.0])
+        plot_gradient_arrows(X, Y, POINTS[:2], ax=ax, equal_aspect=False)
+        assert ax.get_xlim() == pytest.approx((-8.8, 8.8))  # the line's limits, with margins
+        ax = plot_gradient_arrows(X, Y, POINTS)
+        (w_lo, w_hi), (b_lo, b_hi) = ax.get_xlim(), ax.get_ylim()
+        assert w_lo < -4 and w_hi > 4.5 and b_lo < -4 and b_hi > 2
+
+    @pytest.mark.parametrize(
+        ("kwargs", "error", "match"),
+        [
+            ({"points": [1.0, 2.0]}, ValueError, "points must be 2-D"),
+            ({"points": [[1.0, 2.0, 3.0]]}, ValueError, r"points must have shape \(k, 2\)"),
+            ({"scale": 0.0}, ValueError, "scale must be > 0"),
+            ({"scale": "big"}, TypeError, "scale must be a real number"),
+            ({"num": 1}, ValueError, "num must be >= 2"),
+            ({"w_range": (1.0, -1.0)}, ValueError, "w_range must be"),
+            ({"arrow_kws": "red"}, TypeError, "arrow_kws"),
+            ({"contour_kws": 3}, TypeError, "contour_kws"),
+        ],
+    )
+    def test_bad_input(self, kwargs, error, match):
+        args = {"points": POINTS}
+        args.update(kwargs)
+        points = args.pop("points")
+        with pytest.raises(error, match=match):
+            plot_gradient_arrows(X, Y, points, **args)
+
+    def test_bad_gradient_at_on_the_contour_plot(self):
+        with pytest.raises(ValueError, match=r"gradient_at must have shape \(k, 2\)"):
+            plot_cost_contour(X, Y, **RANGES, gradient_at=[[1.0, 2.0, 3.0]])
+        with pytest.raises(TypeError, match="gradient_kws"):
+            plot_cost_contour(X, Y, **RANGES, gradient_at=POINTS, gradient_kws=[1])
+
+
+def test_descent_on_slope_and_bias_by_formula_equals_autograd():
+    """Gradient descent on (w, b) with the gradient written out (mse_gradient) and with
+    autograd visits the same points, as the chapter "Slope and bias" asserts."""
+    lr, start = 0.1, (-8.0, 6.0)
+    by_formula = [start]
+    for _ in range(25):
+        w, b = by_formula[-1]
+        dw, db = mse_gradient(XN, YN, w, b)
+        by_formula.append((w - lr * float(dw), b - lr * float(db)))
+    w = torch.tensor(start[0], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(start[1], dtype=torch.float64, requires_grad=True)
+    by_autograd = [start]
+    for _ in range(25):
+        torch.mean((w * X.double() + b - Y.double()) ** 2).backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        w.grad.zero_()
+        b.grad.zero_()
+        by_autograd.append((w.item(), b.item()))
+    np.testing.assert_allclose(by_formula, by_autograd, rtol=1e-9, atol=1e-12)
+    assert direct_mse(*by_formula[-1]) < 0.1 * direct_mse(*start)  # it did descend

@@ -24,7 +24,8 @@ CHAPTERS = [p for p in bookexec.toc_chapters() if "appendices" not in p.parts]
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_every_exercise_has_an_executed_solution(chapter):
     exercises, solutions = parse(chapter.read_text(encoding="utf-8"))
-    assert 3 <= len(exercises) <= 10, f"{chapter.name}: {len(exercises)} exercises, expected 3 to 10"
+    count = len(exercises)
+    assert 3 <= count <= 10, f"{chapter.name}: {count} exercises, expected 3 to 10"
     missing = [e for e in exercises if e not in solutions]
     assert not missing, f"{chapter.name}: exercises without a solution: {missing}"
     orphans = [s for s in solutions if s not in exercises]

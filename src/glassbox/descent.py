@@ -34,6 +34,7 @@ __all__ = [
     "plot_cost_slices",
     "plot_cost_surface",
     "plot_fit_and_cost",
+    "plot_gradient_arrows",
 ]
 
 Range = tuple[float, float]
@@ -592,9 +593,11 @@ def plot_cost_contour(
     filled: bool = False,
     label_levels: bool = True,
     minimum: bool = True,
+    gradient_at: Any = None,
     ax: Axes | None = None,
     contour_kws: dict[str, Any] | None = None,
     trajectory_kws: dict[str, Any] | None = None,
+    gradient_kws: dict[str, Any] | None = None,
 ) -> Axes:
     """The contour map of the cost over ``(w, b)``, optionally with a descent path.
 
@@ -622,11 +625,18 @@ def plot_cost_contour(
         Write the cost on the contours.
     minimum
         Mark the least-squares ``(w, b)``, the bottom of the surface, with a star.
+    gradient_at
+        Optional ``(k, 2)`` array of ``(w, b)`` points at which to draw the gradient
+        vector as an arrow, with the contour through each point: drawn by
+        :func:`plot_gradient_arrows`, which also makes the axes' aspect equal.
     ax
         Axes to draw on; a new figure is created when ``None``.
     contour_kws, trajectory_kws
         Extra keyword arguments for :meth:`~matplotlib.axes.Axes.contour` and for
         the trajectory line.
+    gradient_kws
+        Keyword arguments for :func:`plot_gradient_arrows` (``scale``,
+        ``negative``, ``contours``, ``arrow_kws``, ...), used with ``gradient_at``.
 
     Returns
     -------
@@ -652,6 +662,8 @@ def plot_cost_contour(
     lev = _levels(levels)
     c_kws = as_kws("contour_kws", contour_kws)
     t_kws = as_kws("trajectory_kws", trajectory_kws)
+    g_kws = as_kws("gradient_kws", gradient_kws)
+    grad_points = None if gradient_at is None else _path("gradient_at", gradient_at)
     if ax is None:
         _, ax = plt.subplots(figsize=(4.6, 3.8))
     _contour(ax, W, B, C, lev, c_kws, filled=filled, label_levels=label_levels)
@@ -664,9 +676,172 @@ def plot_cost_contour(
         ax.legend(loc="upper right", fontsize=8, frameon=True, framealpha=0.85)
     ax.set_xlim(W.min(), W.max())
     ax.set_ylim(B.min(), B.max())
+    if grad_points is not None:
+        plot_gradient_arrows(
+            xs,
+            ys,
+            grad_points,
+            **{"w_range": w_range, "b_range": b_range, "ax": ax, **g_kws},
+        )
     ax.set_xlabel("slope $w$")
     ax.set_ylabel("intercept $b$")
     ax.grid(False)
+    return ax
+
+
+@styled
+def plot_gradient_arrows(
+    x: Any,
+    y: Any,
+    points: Any,
+    *,
+    scale: float | None = None,
+    negative: bool = False,
+    contours: bool = True,
+    w_range: Range | None = None,
+    b_range: Range | None = None,
+    num: int = 200,
+    equal_aspect: bool = True,
+    ax: Axes | None = None,
+    arrow_kws: dict[str, Any] | None = None,
+    contour_kws: dict[str, Any] | None = None,
+) -> Axes:
+    """The gradient of the cost drawn as arrows at chosen ``(w, b)`` points.
+
+    At each point the arrow has the direction of the gradient
+    ``(dC/dw, dC/db)`` from :func:`mse_gradient`: the direction in which the cost
+    rises fastest. Optionally the contour of the cost through each point is drawn
+    too, so that the picture shows the gradient standing perpendicular to it.
+    Draw on top of :func:`plot_cost_contour` (pass its ``ax``, or use its
+    ``gradient_at`` argument) or on an empty Axes.
+
+    Right angles only look right when one unit of ``w`` and one unit of ``b`` have
+    the same length on screen, so by default the Axes get an equal aspect ratio.
+
+    Introduced in the chapter "Slope and bias".
+
+    Parameters
+    ----------
+    x, y
+        The data: two 1-D sequences of equal length.
+    points
+        Shape ``(k, 2)``: one ``(w, b)`` row per arrow.
+    scale
+        ``None`` (default): every arrow has the same length, 12 % of the shorter
+        side of the plotted region, and shows the direction only. A positive
+        number: each arrow is the gradient times ``scale`` in data units, so with
+        ``negative=True`` and the learning rate as ``scale`` it is exactly one step
+        of gradient descent.
+    negative
+        Draw the negative gradient, the direction gradient descent steps in.
+    contours
+        Draw the contour of the cost through each point (dashed).
+    w_range, b_range
+        ``(lo, hi)`` of the region in which the contours are computed. Default:
+        the Axes' limits if ``ax`` already holds a plot, else a region around the
+        points and the minimum.
+    num
+        Grid points along each parameter axis for the contours.
+    equal_aspect
+        Give the Axes an equal aspect ratio, so that perpendicular looks perpendicular.
+    ax
+        Axes to draw on; a new figure is created when ``None``.
+    arrow_kws, contour_kws
+        Extra keyword arguments for :meth:`~matplotlib.axes.Axes.quiver` and for the
+        contours through the points.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes. The arrows are the :class:`~matplotlib.quiver.Quiver` labelled
+        ``"gradient"`` (or ``"negative gradient"``) in ``ax.collections``: its
+        ``X, Y`` are the points and its ``U, V`` the arrows in data units. The
+        contours through the points are the last contour set added before it, with
+        ``levels`` the sorted costs at the points. The points are ``ax.lines``
+        labelled ``"points"``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If the data, ``points``, ``scale``, a range, ``num`` or a ``*_kws`` is invalid.
+
+    Examples
+    --------
+    >>> ax = plot_gradient_arrows([0, 1, 2], [1, 3, 5], [[0.0, 0.0], [3.0, 2.0]],
+    ...                           scale=0.1)
+    >>> arrows = ax.collections[-1]
+    >>> arrows.get_label()
+    'gradient'
+    >>> [round(float(u), 4) for u in arrows.U], [round(float(v), 4) for v in arrows.V]
+    ([-0.8667, 0.5333], [-0.6, 0.4])
+    """
+    xs, ys = _data(x, y)
+    pts = _path("points", points)
+    if scale is not None:
+        scale = as_float("scale", scale, positive=True)
+    num = as_int("num", num, minimum=2)
+    a_kws = as_kws("arrow_kws", arrow_kws)
+    k_kws = as_kws("contour_kws", contour_kws)
+    wr = None if w_range is None else _range("w_range", w_range)
+    br = None if b_range is None else _range("b_range", b_range)
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.6, 3.8))
+    if wr is None or br is None:
+        if ax.has_data():
+            auto_w, auto_b = ax.get_xlim(), ax.get_ylim()
+        else:
+            auto_w, auto_b = _auto_ranges(xs, ys, pts)
+        wr = auto_w if wr is None else wr
+        br = auto_b if br is None else br
+
+    dw, db = mse_gradient(xs, ys, pts[:, 0], pts[:, 1])
+    vectors = np.stack([dw, db], axis=1)
+    if negative:
+        vectors = -vectors
+    if scale is None:
+        length = 0.12 * min(wr[1] - wr[0], br[1] - br[0])
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        # A gradient this small is rounding error at the minimum: no direction to draw.
+        tiny = 1e-9 * (1 + np.mean(np.abs(ys))) * (1 + np.mean(np.abs(xs)))
+        vectors = np.divide(vectors * length, norms, out=np.zeros_like(vectors), where=norms > tiny)
+    else:
+        vectors = vectors * scale
+
+    if contours:
+        W, B = np.meshgrid(np.linspace(*wr, num), np.linspace(*br, num))
+        C = mse_cost(xs, ys, W, B)
+        levels = np.unique(mse_cost(xs, ys, pts[:, 0], pts[:, 1]))
+        style = {"colors": "0.3", "linestyles": "--", "linewidths": 1.0}
+        style.update(k_kws)
+        ax.contour(W, B, C, levels=levels, **style)
+    ax.plot(
+        pts[:, 0],
+        pts[:, 1],
+        linestyle="none",
+        marker="o",
+        markersize=5,
+        color="black",
+        label="points",
+        zorder=5,
+    )
+    style = {
+        "angles": "xy",
+        "scale_units": "xy",
+        "scale": 1,
+        "color": PALETTE[1] if negative else PALETTE[3],
+        "width": 0.007,
+        "label": "negative gradient" if negative else "gradient",
+        "zorder": 6,
+    }
+    style.update(a_kws)
+    ax.quiver(pts[:, 0], pts[:, 1], vectors[:, 0], vectors[:, 1], **style)
+    ax.set_xlim(wr)
+    ax.set_ylim(br)
+    if equal_aspect:
+        ax.set_aspect("equal", adjustable="box")
+    ax.set_xlabel("slope $w$")
+    ax.set_ylabel("intercept $b$")
     return ax
 
 
