@@ -185,7 +185,12 @@ def test_chapter_pages_offer_the_notebook_and_launch_it():
         assert re.search(rf'href="[./]*_sources/{re.escape(rel)}"', html), (
             f"{chapter.name}: no .ipynb download"
         )
-        for link in re.findall(r'href="(https://(?:colab|mybinder)[^"]+)"', html):
+        # The launch buttons: Colab and Binder addresses that open a repository's file
+        # (a page may also link Colab's home page in its prose).
+        launch = r'href="(https://(?:colab\.research\.google\.com/github|mybinder\.org/v2)/[^"]+)"'
+        links = re.findall(launch, html)
+        assert len(links) >= 2, f"{chapter.name}: no Colab and Binder launch buttons"
+        for link in links:
             assert link.endswith(f"_sources/{rel}"), (
                 f"{chapter.name}: launch link {link} is not the notebook"
             )
