@@ -350,6 +350,16 @@ SUMMARY = re.compile(r"<summary\b[^>]*>.*?</summary>", re.DOTALL)
 SUMMARY_PARAGRAPH = re.compile(r"<p(\s[^>]*)?>(.*?)</p>", re.DOTALL)
 # napoleon renders several return values as a list inside a <p> (invalid HTML).
 LIST_IN_PARAGRAPH = re.compile(r'<p>(<ul class="simple">.*?</ul>)\s*</p>', re.DOTALL)
+# ... and a description of several paragraphs inside one more <p>.
+BLOCKS_IN_FIELD = re.compile(
+    r'(<dd class="field-\w+">)<p>(?=<p>|<ul)(.*?)\n</p>\n(</dd>)', re.DOTALL
+)
+# pandas puts a <style> for its tables inside every table's output; HTML allows style
+# sheets in <body> only if they style what follows them, which pandas' rules do not
+# promise. They only align header cells, which the theme's table style already does.
+PANDAS_STYLE = re.compile(
+    r"<style(?: scoped)?>\s*\.dataframe tbody tr th:only-of-type \{.*?</style>\s*", re.DOTALL
+)
 
 
 def repair_pages(app: Sphinx, exception: Exception | None) -> None:
@@ -361,8 +371,8 @@ def repair_pages(app: Sphinx, exception: Exception | None) -> None:
       a repeated ``const`` declaration is a JavaScript error in the console.
     - sphinx-exercise gives every exercise and solution body the same ``id``.
     - Folded blocks have a ``<p>`` inside their ``<summary>`` (invalid HTML); the
-      API reference has lists inside paragraphs; pandas tables carry a
-      ``<style scoped>`` (an attribute HTML no longer has).
+      API reference has lists and paragraphs inside paragraphs; pandas tables carry
+      a ``<style>`` in the body that HTML does not allow there.
     """
     if exception is not None or app.builder.format != "html":
         return
@@ -382,7 +392,9 @@ def repair_pages(app: Sphinx, exception: Exception | None) -> None:
         fixed = "\n".join(lines).replace(TOGGLE_SUMMARY, labelled)
         fixed = _unique_ids(fixed)
         fixed = SUMMARY.sub(lambda m: SUMMARY_PARAGRAPH.sub(r"<span\1>\2</span>", m[0]), fixed)
-        fixed = LIST_IN_PARAGRAPH.sub(r"\1", fixed).replace("<style scoped>", "<style>")
+        fixed = LIST_IN_PARAGRAPH.sub(r"\1", fixed)
+        fixed = BLOCKS_IN_FIELD.sub(r"\1\2\n\3", fixed)
+        fixed = PANDAS_STYLE.sub("", fixed)
         if fixed != text:
             page.write_text(fixed, encoding="utf-8")
 
