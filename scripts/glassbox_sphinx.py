@@ -571,7 +571,29 @@ def write_explore_assets(app: Sphinx, exception: Exception | None) -> None:
         (static / name).write_text(text, encoding="utf-8")
 
 
+# Links inside exercises: the exercise box is tinted blue, on which the theme's link
+# colour falls below the 4.5:1 contrast that text needs (axe: color-contrast).
+BOOK_CSS_FILE = "glassbox-book.css"
+BOOK_CSS = """\
+html[data-theme="light"] div.exercise a.reference,
+html[data-theme="light"] div.solution a.reference { color: #0b4fa8; }
+html[data-theme="dark"] div.exercise a.reference,
+html[data-theme="dark"] div.solution a.reference { color: #9cc3ff; }
+"""
+
+
+def write_book_css(app: Sphinx, exception: Exception | None) -> None:
+    """Write the book's own small style sheet next to the theme's."""
+    if exception is not None or app.builder.format != "html":
+        return
+    static = Path(app.outdir) / "_static"
+    static.mkdir(parents=True, exist_ok=True)
+    (static / BOOK_CSS_FILE).write_text(BOOK_CSS, encoding="utf-8")
+
+
 def setup(app: Sphinx) -> dict:
+    app.add_css_file(BOOK_CSS_FILE)
+    app.connect("build-finished", write_book_css)
     app.add_directive("teaching-plan", TeachingPlanDirective)
     app.connect("config-inited", default_theme_mode)
     app.connect("build-finished", repair_pages)
