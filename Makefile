@@ -23,7 +23,7 @@ PYTEST_ARGS ?=
 # Extra arguments for the benchmark, e.g. `make bench BENCH_ARGS=--stress`.
 BENCH_ARGS ?=
 
-.PHONY: help book test serve clean preview lint lock check-python browser validator bench
+.PHONY: help book test serve clean preview lint lock check-python browser validator bench publish
 
 help: ## List the targets
 	@echo "Glass Box. Usage: make <target>"
@@ -69,6 +69,16 @@ serve: ## Serve the built book on http://localhost:8000 (PORT=...)
 
 bench: $(STAMP) ## Measure build, rebuild and test times (BENCH_ARGS=--stress: 5 clean builds)
 	$(BIN)/python scripts/bench.py --jobs $(JOBS) $(BENCH_ARGS)
+
+# Where `make publish` pushes the built HTML: a remote name, URL or path, and the
+# branch (by default the pages branch set in _config.yml).
+REMOTE ?= origin
+BRANCH ?=
+
+publish: $(STAMP) ## Build the book and push it to the pages branch (REMOTE=origin BRANCH=gh-pages)
+	$(BIN)/python scripts/publish.py --check
+	@$(MAKE) book
+	$(BIN)/python scripts/publish.py --remote $(REMOTE) $(if $(BRANCH),--branch $(BRANCH))
 
 lint: $(STAMP) ## Check code style with ruff
 	$(BIN)/ruff check src tests scripts

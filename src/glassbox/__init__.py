@@ -15,6 +15,7 @@ Modules, one concern each:
 - :mod:`glassbox.animation`: animations that play in a static page;
 - :mod:`glassbox.explore`: explorable figures (a slider through gradient descent);
 - :mod:`glassbox.style`: the book's figure style;
+- :mod:`glassbox.cover`: the book's cover card (its link-preview image);
 - :mod:`glassbox.checks`: self-checking exercises.
 
 Everything public is importable from the top level: ``from glassbox import make_line``.
@@ -25,6 +26,7 @@ from . import (
     arrays,
     autograd_graph,
     checks,
+    cover,
     data,
     decision,
     descent,
@@ -37,6 +39,7 @@ from .animation import *  # noqa: F403
 from .arrays import *  # noqa: F403
 from .autograd_graph import *  # noqa: F403
 from .checks import *  # noqa: F403
+from .cover import *  # noqa: F403
 from .data import *  # noqa: F403
 from .decision import *  # noqa: F403
 from .descent import *  # noqa: F403
@@ -50,6 +53,7 @@ __all__ = [
     *arrays.__all__,
     *autograd_graph.__all__,
     *checks.__all__,
+    *cover.__all__,
     *data.__all__,
     *decision.__all__,
     *descent.__all__,
