@@ -352,3 +352,23 @@ def test_every_internal_link_and_fragment_resolves():
                     broken.append(f"{page.relative_to(site)}: {link} (no such #fragment)")
     assert checked > 1000
     assert not broken, f"{len(broken)} broken links:\n" + "\n".join(sorted(broken)[:30])
+
+
+def test_code_tokens_left_plain_are_drawn_in_the_code_blocks_colour():
+    from pygments.formatters.html import _get_ttype_class
+
+    css = (built() / "_static" / "pygments.css").read_text(encoding="utf-8")
+    for mode in ("light", "dark"):
+        block = re.search(rf'html\[data-theme="{mode}"\] \.highlight \{{([^}}]*)\}}', css)
+        base = re.search(r"(?<![-\w])color: (#\w+)", block[1])[1]
+        for ttype in shell.PLAIN_TOKENS:
+            cls = _get_ttype_class(ttype)
+            selector = rf'html\[data-theme="{mode}"\] \.highlight \.{cls} '
+            rule = re.search(selector + r"\{([^}]*)\}", css)
+            assert rule is None or rule[1].strip() == f"color: {base}", (mode, cls, rule[1])
+
+
+def test_code_cells_have_no_span_for_plain_tokens():
+    text = (built() / "book" / "tensors" / "differentiation.html").read_text(encoding="utf-8")
+    assert '<span class="kn">import</span>' in text  # still highlighted
+    assert not re.search(r'<span class="(?:n|nn|nx|p|pm|w)">', text)
