@@ -1153,6 +1153,10 @@ def site_names(html_pages, scripts) -> set[str]:
 SHELL_CSS = """/* Glass Box: sphinx-exercise tints exercise boxes (#ecf3ff in light mode), where
    the theme's link colour has a contrast of 4.3:1 (WCAG AA asks 4.5:1). */
 html[data-theme=light] div.exercise{--pst-color-link:#1565d8}
+/* The search field's magnifier: the theme places the <i> absolutely (for the web
+   font), over the field's text; fontawesome.js's <svg> that replaced it sat in the
+   row. The <i> stays here, so it goes back in the row. */
+.bd-search .fa-solid.fa-magnifying-glass{position:static}
 """
 # Not used: `content-visibility: auto` on paragraphs with math (or on code cells) lets
 # the browser skip laying out most of a long chapter at load, worth up to 0.1 of

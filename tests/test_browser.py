@@ -547,6 +547,28 @@ def search_dialog_finds(page, server, open_dialog):
     assert "first model" in page.inner_text("ul.search").lower()
 
 
+SEARCH_ICON_CLEAR = """(form) => {
+  const icon = form.querySelector('.fa-magnifying-glass').getBoundingClientRect();
+  const input = form.querySelector('input');
+  const box = input.getBoundingClientRect();
+  const text = box.left + parseFloat(getComputedStyle(input).paddingLeft);
+  return {icon: [icon.left, icon.right], text, ok: icon.width > 4 && icon.right <= text};
+}"""
+
+
+@pytest.mark.parametrize("path", ["book/tensors/differentiation.html", "search.html?q=loss"])
+def test_shell_search_icon_does_not_cover_the_text(view, server, path):
+    open_clean(view, f"{server}/{path}")
+    if path.startswith("search"):
+        form = view.locator("form.bd-search").locator("visible=true").first
+    else:
+        view.keyboard.press("Control+k")
+        form = view.locator("#pst-search-dialog form.bd-search")
+        form.wait_for(state="visible", timeout=5000)
+    found = form.evaluate(SEARCH_ICON_CLEAR)
+    assert found["ok"], f"the magnifier covers the search field's text: {found}"
+
+
 def test_shell_search_dialog_from_the_keyboard(view, server):
     search_dialog_finds(view, server, lambda page: page.keyboard.press("Control+k"))
 
