@@ -23,7 +23,7 @@ PYTEST_ARGS ?=
 # Extra arguments for the benchmark, e.g. `make bench BENCH_ARGS=--stress`.
 BENCH_ARGS ?=
 
-.PHONY: help book test serve clean preview lint lock check-python browser validator bench publish
+.PHONY: help book test serve clean preview lint lock check-python browser validator bench lighthouse publish
 
 help: ## List the targets
 	@echo "Glass Box. Usage: make <target>"
@@ -67,7 +67,7 @@ serve: ## Serve the built book on http://localhost:8000 (PORT=...)
 	@echo "Serving _build/html on http://localhost:$(PORT) (Ctrl-C to stop)"
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
-bench: $(STAMP) ## Measure build, rebuild and test times (BENCH_ARGS=--stress: 5 clean builds)
+bench: $(STAMP) browser lighthouse ## Measure builds, tests and Lighthouse scores (BENCH_ARGS=--stress | --lighthouse-only)
 	$(BIN)/python scripts/bench.py --jobs $(JOBS) $(BENCH_ARGS)
 
 # Where `make publish` pushes the built HTML: a remote name, URL or path, and the
@@ -107,6 +107,18 @@ validator: ## Install the Nu HTML checker for the page-validity tests (Java from
 	  echo "[setup] installing the Nu HTML checker (vnu-jar $(VNU_VERSION))"; \
 	  mkdir -p $(VENV)/vnu && npm install --prefix $(VENV)/vnu --no-audit --no-fund --ignore-scripts --silent vnu-jar@$(VNU_VERSION); \
 	else echo "[setup] no npm: the HTML validity tests will be skipped"; fi
+
+# Lighthouse, pinned, from the npm registry, for `make bench` (not for `make test`);
+# it drives Debian's Chromium (/usr/bin/chromium, `make browser`).
+LIGHTHOUSE_VERSION := 12.8.2
+LIGHTHOUSE := $(VENV)/lighthouse/node_modules/.bin/lighthouse
+
+lighthouse: ## Install Lighthouse for `make bench` (needs npm)
+	@if [ -x $(LIGHTHOUSE) ]; then :; \
+	elif command -v npm >/dev/null; then \
+	  echo "[setup] installing Lighthouse $(LIGHTHOUSE_VERSION)"; \
+	  mkdir -p $(VENV)/lighthouse && npm install --prefix $(VENV)/lighthouse --no-audit --no-fund --ignore-scripts --silent lighthouse@$(LIGHTHOUSE_VERSION); \
+	else echo "[setup] no npm: make bench cannot run Lighthouse"; exit 1; fi
 
 clean: ## Remove build outputs and the execution cache (keeps .venv)
 	rm -rf _build .pytest_cache .ruff_cache .hypothesis

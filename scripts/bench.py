@@ -17,12 +17,23 @@ helper package), with this project's .venv, so the working tree is never touched
 7. per chapter: execution time, HTML size, size of its images and animations;
 8. the test suite (``make test`` minus the venv set-up: a no-op build, then pytest).
 
+9. Lighthouse (npm ``lighthouse``, pinned, installed by ``make lighthouse`` into .venv)
+   on every chapter page, served gzip-compressed on 127.0.0.1 like a static host serves
+   it: mobile preset, the median of three runs of the four scores, and the first
+   visit's transfer without the page's own figures.
+
 ``--stress`` repeats the clean build five times and fails if any run fails.
+``--lighthouse-only`` runs step 9 alone, on an existing build (``--html``, default
+``_build/html``).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import gzip
+import http.server
+import io
 import json
 import os
 import platform
@@ -32,9 +43,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 COPY = ("_config.yml", "_toc.yml", "requirements.txt", "pyproject.toml", "README.md")
@@ -119,6 +132,138 @@ def page_weights(project: Path, chapters: list[str]) -> dict[str, dict[str, floa
     return weights
 
 
+# --- Lighthouse: every chapter page, served the way a static host serves it -------------
+
+LIGHTHOUSE = ROOT / ".venv" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
+CHROMIUM = "/usr/bin/chromium"
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+COMPRESSED = (".html", ".css", ".js", ".json", ".svg", ".txt", ".map", ".ipynb")
+RUNS = 3
+TRANSFER_TARGET_KB = 400
+
+
+class GzipHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, text compressed with gzip when the browser accepts it."""
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not path.is_file() or not accepts or path.suffix not in COMPRESSED:
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "max-age=600")
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+def lighthouse_run(url: str, out: Path) -> dict:
+    """One Lighthouse run (mobile preset): four scores, transfer, hosts asked."""
+    env = {**os.environ, "CHROME_PATH": CHROMIUM}
+    cmd = [
+        str(LIGHTHOUSE),
+        url,
+        "--quiet",
+        "--output=json",
+        f"--output-path={out}",
+        f"--only-categories={','.join(CATEGORIES)}",
+        "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+    ]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0 or not out.exists():
+        raise SystemExit(f"[bench] lighthouse failed on {url}:\n{proc.stderr[-2000:]}")
+    report = json.loads(out.read_text(encoding="utf-8"))
+    requests = report["audits"]["network-requests"]["details"]["items"]
+    figures = sum(r["transferSize"] for r in requests if "/_images/" in r["url"])
+    total = sum(r["transferSize"] for r in requests)
+    hosts = {urlparse(r["url"]).hostname for r in requests if r["url"].startswith("http")}
+    return {
+        **{name: report["categories"][name]["score"] for name in CATEGORIES},
+        "transfer_kb": (total - figures) / KB,
+        "figures_kb": figures / KB,
+        "requests": len(requests),
+        "foreign": sorted(h for h in hosts if h != "127.0.0.1"),
+        # Lighthouse's measure of this machine's CPU speed at the time of the run: it
+        # scales the main-thread work it measured, so a busy machine scores lower.
+        "cpu_index": report["environment"]["benchmarkIndex"],
+    }
+
+
+def lighthouse(html_root: Path, chapters: list[str], runs: int = RUNS) -> dict[str, dict]:
+    """The median of ``runs`` Lighthouse runs per chapter page."""
+    if not LIGHTHOUSE.exists():
+        raise SystemExit("[bench] Lighthouse is not installed: run `make lighthouse`")
+    handler = functools.partial(GzipHandler, directory=str(html_root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    pages: dict[str, dict] = {}
+    try:
+        with tempfile.TemporaryDirectory(prefix="glassbox-lighthouse-") as tmp:
+            for number, doc in enumerate(chapters, start=1):
+                url = f"{base}/{Path(doc).with_suffix('.html').as_posix()}"
+                found = [lighthouse_run(url, Path(tmp) / f"{i}.json") for i in range(runs)]
+                page = {
+                    key: statistics.median(run[key] for run in found)
+                    for key in (*CATEGORIES, "transfer_kb", "figures_kb", "requests", "cpu_index")
+                }
+                page["foreign"] = sorted({h for run in found for h in run["foreign"]})
+                pages[doc] = page
+                scores = " ".join(f"{page[name]:.2f}" for name in CATEGORIES)
+                print(f"[bench] lighthouse {number}/{len(chapters)} {doc}: {scores}")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    return pages
+
+
+def lighthouse_checks(pages: dict[str, dict]) -> list[tuple[str, str, bool]]:
+    worst = {name: min(p[name] for p in pages.values()) for name in CATEGORIES}
+    transfer = max(p["transfer_kb"] for p in pages.values())
+    foreign = sorted({h for p in pages.values() for h in p["foreign"]})
+    return [
+        (
+            "Lighthouse performance (mobile)",
+            f"{worst['performance']:.2f} at worst (≥ 0.90)",
+            worst["performance"] >= 0.9,
+        ),
+        *(
+            (f"Lighthouse {name}", f"{worst[name]:.2f} at worst (1.00)", worst[name] >= 1)
+            for name in CATEGORIES[1:]
+        ),
+        (
+            "first-visit transfer without figures",
+            f"{transfer:.0f} KB gzip at most (≤ {TRANSFER_TARGET_KB} KB)",
+            transfer <= TRANSFER_TARGET_KB,
+        ),
+        ("requests to other hosts", ", ".join(foreign) or "none", not foreign),
+    ]
+
+
+def lighthouse_report(pages: dict[str, dict]) -> None:
+    print(
+        "\n| chapter | performance | accessibility | best practices | SEO "
+        "| transfer (gzip, without figures) | figures | CPU index |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for doc, p in pages.items():
+        print(
+            f"| {doc} | {p['performance']:.2f} | {p['accessibility']:.2f} "
+            f"| {p['best-practices']:.2f} | {p['seo']:.2f} | {p['transfer_kb']:.0f} KB "
+            f"| {p['figures_kb']:.0f} KB | {p.get('cpu_index', 0):.0f} |"
+        )
+    print("\n| target | measured | met |")
+    print("|---|---|---|")
+    for name, value, ok in lighthouse_checks(pages):
+        print(f"| {name} | {value} | {'yes' if ok else 'NO'} |")
+
+
 def edit(path: Path, old: str, new: str) -> str:
     text = path.read_text(encoding="utf-8")
     if old not in text:
@@ -133,12 +278,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stress", action="store_true", help="five clean builds in a row")
     parser.add_argument("--skip-test", action="store_true", help="do not time the test suite")
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "bench.json")
+    parser.add_argument(
+        "--lighthouse-only", action="store_true", help="only Lighthouse, on an existing build"
+    )
+    parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html")
+    parser.add_argument("--runs", type=int, default=RUNS, help="Lighthouse runs per page")
+    parser.add_argument(
+        "--pages", nargs="*", default=[], help="Lighthouse only on chapters whose path has one"
+    )
     args = parser.parse_args(argv)
     cores = os.cpu_count() or 1
     sys.path.insert(0, str(ROOT / "scripts"))
     import bookexec
 
     chapters = [str(p.relative_to(ROOT)) for p in bookexec.toc_chapters()]
+    if args.lighthouse_only:
+        if not (args.html / "index.html").exists():
+            raise SystemExit(f"[bench] no built book in {args.html}: run `make book` first")
+        chosen = [c for c in chapters if not args.pages or any(p in c for p in args.pages)]
+        pages = lighthouse(args.html, chosen, args.runs)
+        lighthouse_report(pages)
+        target = args.out.with_name("bench-lighthouse.json")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        summary = {"date": datetime.now(UTC).strftime("%Y-%m-%d"), "runs": args.runs}
+        target.write_text(json.dumps({**summary, "pages": pages}, indent=1) + "\n")
+        print(f"\n[bench] written to {target}")
+        return 0 if all(ok for _, _, ok in lighthouse_checks(pages)) else 1
     results: dict = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {cores} cores, Python {platform.python_version()}",
@@ -156,16 +321,16 @@ def main(argv: list[str] | None = None) -> int:
             print("[bench] stress: five clean builds, no failure")
             return 0
 
-        print("[bench] 1/8 baseline: plain jupyter-book build, empty cache ...")
+        print("[bench] 1/9 baseline: plain jupyter-book build, empty cache ...")
         results["baseline_s"] = baseline(project)
 
-        print("[bench] 2/8 our clean build, empty cache ...")
+        print("[bench] 2/9 our clean build, empty cache ...")
         clean(project)
         results["clean_s"], log = build(project, args.jobs)
         times = executed(log)
         results["chapter_exec_s"] = times
 
-        print("[bench] 3/8 each chapter alone (one kernel at a time), and Sphinx's own time ...")
+        print("[bench] 3/9 each chapter alone (one kernel at a time), and Sphinx's own time ...")
         _, log, code = run([python(), "scripts/bookexec.py", "--no-cache", "--jobs", "1"], project)
         if code != 0:
             raise SystemExit(f"[bench] serial execution failed:\n{log[-3000:]}")
@@ -177,29 +342,31 @@ def main(argv: list[str] | None = None) -> int:
         results["serial_exec_s"] = serial
         results["limit_s"] = max(slowest, serial / cores) + results["sphinx_s"]
 
-        print("[bench] 4/8 no-op rebuild ...")
+        print("[bench] 4/9 no-op rebuild ...")
         results["noop_s"], log = build(project, args.jobs)
         results["noop_reexecuted"] = len(executed(log))
 
         target = project / chapters[1]
-        print(f"[bench] 5/8 prose edit in {chapters[1]} ...")
+        print(f"[bench] 5/9 prose edit in {chapters[1]} ...")
         original = edit(target, "\n## ", "\nOne more sentence of prose.\n\n## ")
         results["prose_s"], log = build(project, args.jobs)
         results["prose_reexecuted"] = sorted(executed(log))
         target.write_text(original, encoding="utf-8")
 
-        print(f"[bench] 6/8 code edit in {chapters[1]} ...")
+        print(f"[bench] 6/9 code edit in {chapters[1]} ...")
         edit(target, "```{code-cell} ipython3\n", "```{code-cell} ipython3\n# an edit\n")
         results["code_s"], log = build(project, args.jobs)
         results["code_reexecuted"] = sorted(executed(log))
         target.write_text(original, encoding="utf-8")
         build(project, args.jobs)
 
-        print("[bench] 7/8 page weights ...")
+        print("[bench] 7/9 page weights ...")
         results["pages"] = page_weights(project, chapters)
+        print(f"[bench] 8/9 Lighthouse, {args.runs} runs per chapter page ...")
+        results["lighthouse"] = lighthouse(project / "_build" / "html", chapters, args.runs)
 
         if not args.skip_test:
-            print("[bench] 8/8 the test suite (no-op build + pytest) ...")
+            print("[bench] 9/9 the test suite (no-op build + pytest) ...")
             start = time.perf_counter()
             build(project, args.jobs)
             _, log, code = run(
@@ -260,6 +427,8 @@ def checks(r: dict) -> list[tuple[str, str, bool]]:
     ]
     if "test_ok" in r:
         rows.append(("test suite", f"{r['test_s']:.0f} s, {r['test_summary']}", r["test_ok"]))
+    if r.get("lighthouse"):
+        rows += lighthouse_checks(r["lighthouse"])
     return rows
 
 
@@ -297,6 +466,8 @@ def report(r: dict, cores: int) -> None:
             f"| {doc} | {alone:.1f} s | {sec:.1f} s | {page['html_kb']:.0f} KB "
             f"| {page['assets_kb']:.0f} KB |"
         )
+    if r.get("lighthouse"):
+        lighthouse_report(r["lighthouse"])
     print("\n| target | measured | met |")
     print("|---|---|---|")
     for name, value, ok in checks(r):

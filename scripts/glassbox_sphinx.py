@@ -9,13 +9,17 @@
   ``glassbox-notebooks.zip``.
 - Serves the explorable figures of ``glassbox.explore``: one shared script and style
   sheet per page instead of inline copies, their pictures as files in ``_images/``.
+- Makes the page shell light for a phone, offline: one style sheet, the icons as CSS,
+  math drawn at build time, no render-blocking script (see "the page shell" below).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
+import posixpath
 import re
 import shutil
 import subprocess
@@ -28,6 +32,8 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.statemachine import StringList
+from pygments.formatters import HtmlFormatter
+from pygments.token import Token
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
@@ -571,6 +577,700 @@ def write_explore_assets(app: Sphinx, exception: Exception | None) -> None:
         (static / name).write_text(text, encoding="utf-8")
 
 
+# --- the page shell: one style sheet, icons as CSS, no render-blocking script -------
+#
+# The theme's default <head> asks for ten style sheets and a dozen scripts before the
+# first paint, among them fontawesome.js (1.5 MB, to draw some twenty icons), the whole
+# search index, and MathJax (260 KB, then seconds of typesetting on a phone). Instead
+# every page gets (issue 21; tests/test_page_shell.py, tests/test_browser.py):
+# - one style sheet, ``_static/glassbox.css`` (write_bundle): the theme's and every
+#   extension's style sheets in their order, ``url(...)`` rebased, without the rules
+#   that match nothing on the site (prune_css), plus one rule per Font Awesome icon the
+#   pages use, drawn with the path data of the theme's own fontawesome.js (icon_css),
+#   and Font Awesome's font cut down to the few glyphs the theme draws in CSS;
+#   templates/static/webpack-macros.html links it in place of the theme's sheets and
+#   of fontawesome.js;
+# - scripts that never block rendering (light_shell): Sphinx's few lines of
+#   DOCUMENTATION_OPTIONS inline, every script file deferred (in order; the inline
+#   settings still run first); the search index only on the search page
+#   (templates/layout.html);
+# - math drawn at build time as SVG by the book's own MathJax under Node.js
+#   (MathRenderer), or, without Node.js, MathJax in the browser, deferred, only on
+#   pages with math, without its context menu (lean_mathjax).
+
+BUNDLE = "_static/glassbox.css"
+EXPLORE_CSS = "_static/glassbox-explore.css"
+DOC_OPTIONS = "_static/documentation_options.js"
+_THEME_MACROS = ("theme", "pydata_sphinx_theme", "static", "webpack-macros.html")
+# Font Awesome's own prefixes: which pack (set of icons) a class name means.
+FA_PACKS = {
+    "fa": "fas",
+    "fas": "fas",
+    "fa-solid": "fas",
+    "far": "far",
+    "fa-regular": "far",
+    "fab": "fab",
+    "fa-brands": "fab",
+}
+FA_PACK_CLASSES = {
+    pack: [name for name, p in FA_PACKS.items() if p == pack] for pack in ("fas", "far", "fab")
+}
+FA_CLASS = re.compile(r"\bfa-[a-z0-9-]+")
+CLASS_ATTR = re.compile(r'\bclass="([^"]*)"')
+FA_PACK_BODY = re.compile(r"var p=\{(.*?)\}.*?\bd\(\"(fa[srb])\",p\)", re.DOTALL)
+FA_ICON = re.compile(r'(?:"([^"]+)"|([\w$]+)):\[(\d+),(\d+),\[([^\]]*)\],"[^"]*","([^"]*)"\]')
+CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^"'()\s]+))\s*\)""")
+CSS_IMPORT = re.compile(r"""@import\s+(?:url\()?\s*["']?([^"')\s;]+)["']?\s*\)?\s*;""")
+# pydata-sphinx-theme's style sheet also carries Font Awesome's web font: a `content`
+# rule per icon (70 KB; glassbox.css draws the icons of the pages itself), and the
+# font, for the few icons the theme draws in CSS (subset_icon_fonts).
+FA_GLYPHS = re.compile(r"(?:\.fa-[\w-]+:(?:before|after),?)+\{content:\"[^\"]*\"\}")
+
+
+# The themes style the <svg> that fontawesome.js puts in place of each <i>; here the
+# same rules for the <i>, which stays. Every theme selector with an `svg` is in one of
+# these two tables (tests/test_page_shell.py checks the theme's style sheets).
+ICON_SVG_RULES = {
+    ".bd-header-article .btn svg": ".bd-header-article .btn [class*=fa-]::before{width:1.3rem}",
+    "#pst-search-dialog[open] form.bd-search svg": (
+        "#pst-search-dialog[open] form.bd-search [class*=fa-]{font-size:var(--pst-font-size-icon)}"
+    ),
+    # Below 960 px the sidebar's search button shows its icon alone.
+    ".search-button-field>:not(svg)": ".search-button-field>[class*=fa-]{display:inline-block}",
+    "ul.navbar-icon-links svg.fa-brands": (
+        "ul.navbar-icon-links :is(.fa-brands,.fa-regular,.fa-solid)"
+        "{font-size:var(--pst-font-size-icon);font-style:normal;vertical-align:middle}"
+    ),
+    "ul.navbar-icon-links svg.fa-regular": "",  # in the rule above
+    "ul.navbar-icon-links svg.fa-solid": "",
+}
+OTHER_SVG_SELECTORS = {  # pictures that are <svg> themselves, not icons
+    "svg",  # img,svg{vertical-align:middle}
+    "html[data-theme=dark] pre.mermaid>svg",
+    "button.copybtn svg",
+    "details.sd-dropdown summary.sd-card-header span.sd-summary-icon svg",
+    "details.sd-dropdown summary.sd-summary-title .sd-summary-icon svg",
+    "details.sd-dropdown summary.sd-summary-title .sd-summary-state-marker svg",
+    "details.sd-dropdown summary.sd-summary-title:hover .sd-summary-state-marker svg",
+}
+
+
+def _pydata_file(*parts: str) -> Path:
+    import pydata_sphinx_theme
+
+    return Path(pydata_sphinx_theme.__file__).parent.joinpath(*parts)
+
+
+def theme_stylesheets() -> list[str]:
+    """The style sheets the theme's ``head_pre_assets`` macro links, in order."""
+    text = _pydata_file(*_THEME_MACROS).read_text(encoding="utf-8")
+    macro = re.search(r"macro head_pre_assets\(\).*?endmacro", text, re.DOTALL)
+    return re.findall(r"pathto\('(_static/[^']+\.css)'", macro[0]) if macro else []
+
+
+def bundle_sources(app: Sphinx) -> list[str]:
+    """Every local style sheet a page may link, in cascade order, bundled into one."""
+    builder = app.builder
+    sheets = getattr(builder, "_orig_css_files", None) or builder._css_files
+    names = [*theme_stylesheets()]
+    names += [os.fspath(c.filename or "") for c in sheets]
+    names = [n for n in names if n and "://" not in n]
+    names.append(EXPLORE_CSS)  # added by load_explore_assets on some pages only
+    return list(dict.fromkeys(names))
+
+
+def _css_source(app: Sphinx, name: str) -> str:
+    path = Path(app.outdir) / name
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    if name == EXPLORE_CSS:  # written at the end of the build
+        from glassbox.explore import runtime_assets
+
+        return runtime_assets()[Path(name).name]
+    return ""
+
+
+def _rebase(css: str, source: str, target_dir: str) -> str:
+    """Rewrite relative ``url(...)`` of ``source`` (a path in the site) for ``target_dir``."""
+
+    def fix(match: re.Match) -> str:
+        url = next(group for group in match.groups() if group is not None).strip()
+        if re.match(r"^(?:[a-z]+:|/|#)", url):
+            return match[0]
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(source), url))
+        return f'url("{posixpath.relpath(resolved, target_dir)}")'
+
+    return CSS_URL.sub(fix, css)
+
+
+def _flatten(app: Sphinx, name: str, target_dir: str, seen: set[str]) -> str:
+    """A style sheet with its local ``@import``s inlined and its URLs rebased."""
+    if name in seen:
+        return ""
+    seen.add(name)
+    text = _css_source(app, name)
+    text = re.sub(r"@charset\s+\"[^\"]*\";", "", text)
+    text = re.sub(r"/\*# sourceMappingURL=[^*]*\*/", "", text)
+
+    imports: list[str] = []
+
+    def hold(match: re.Match) -> str:  # rebase this file's URLs, not the imported ones
+        imports.append(posixpath.normpath(posixpath.join(posixpath.dirname(name), match[1])))
+        return f"\0{len(imports) - 1}\0"
+
+    text = _rebase(CSS_IMPORT.sub(hold, text), name, target_dir).strip()
+    text = re.sub(r"\0(\d+)\0", lambda m: _flatten(app, imports[int(m[1])], target_dir, seen), text)
+    return f"/* {name} */\n{text}\n"
+
+
+def _digest(app: Sphinx) -> str:
+    """A version for the bundle's URL, from its sources, the themes and this file."""
+    cached = getattr(app, "_glassbox_css_digest", None)
+    if cached:
+        return cached
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for name in bundle_sources(app):
+        digest.update(name.encode() + _css_source(app, name).encode())
+    for package in ("pydata-sphinx-theme", "sphinx-book-theme", "sphinx-mathjax-offline"):
+        digest.update(version(package).encode())
+    app._glassbox_css_digest = digest.hexdigest()[:16]
+    return app._glassbox_css_digest
+
+
+def fontawesome_icons(script: str) -> dict[tuple[str, str], tuple[int, int, str]]:
+    """``{(pack, name): (width, height, path)}`` from the theme's ``fontawesome.js``.
+
+    Each pack (``fas``, ``far``, ``fab``) is an object literal of ``name: [width,
+    height, aliases, unicode, path]`` handed to ``d("fas", p)``; aliases (old names)
+    map to the same drawing.
+    """
+    icons: dict[tuple[str, str], tuple[int, int, str]] = {}
+    for body, pack in FA_PACK_BODY.findall(script):
+        for quoted, bare, width, height, aliases, path in FA_ICON.findall(body):
+            drawing = (int(width), int(height), path)
+            for name in [quoted or bare, *re.findall(r'"([^"]+)"', aliases)]:
+                icons.setdefault((pack, name), drawing)
+    return icons
+
+
+def used_icons(html_pages, scripts, icons) -> set[tuple[str, str]]:
+    """The (pack, name) of every icon named in the pages' class attributes or in
+    the given scripts (icons that the theme's JavaScript switches to)."""
+    found: set[tuple[str, str]] = set()
+
+    def add(classes: list[str], pack: str) -> None:
+        for cls in classes:
+            name = cls.removeprefix("fa-")
+            if cls.startswith("fa-") and (pack, name) in icons:
+                found.add((pack, name))
+
+    for text in html_pages:
+        for attr in CLASS_ATTR.findall(text):
+            classes = attr.split()
+            packs = [FA_PACKS[c] for c in classes if c in FA_PACKS]
+            if packs or any(c.startswith("fa-") for c in classes):
+                add(classes, packs[-1] if packs else "fas")
+    for text in scripts:
+        add(FA_CLASS.findall(text), "fas")
+    return found
+
+
+def _svg_url(width: int, height: int, path: str) -> str:
+    svg = (
+        f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}'>"
+        f"<path d='{path}'/></svg>"
+    )
+    return 'url("data:image/svg+xml,' + svg.replace("<", "%3C").replace(">", "%3E") + '")'
+
+
+def icon_css(used, icons, notice: str) -> str:
+    """CSS that draws each used icon in the text colour, at Font Awesome's sizes."""
+    every = [cls for pack in ("fas", "far", "fab") for cls in FA_PACK_CLASSES[pack]]
+    lines = [
+        f"/* Icons: {notice} */",
+        ",".join(f".{c}::before" for c in every)
+        + '{content:"";display:inline-block;width:var(--gb-icon-width,1em);height:1em;'
+        "vertical-align:-.125em;background-color:currentColor;"
+        "-webkit-mask:var(--gb-icon) center/contain no-repeat;"
+        "mask:var(--gb-icon) center/contain no-repeat;forced-color-adjust:none}",
+    ]
+    for pack, name in sorted(used):
+        width, height, path = icons[(pack, name)]
+        selectors = ",".join(f".{c}.fa-{name}" for c in FA_PACK_CLASSES[pack])
+        lines.append(
+            f"{selectors}{{--gb-icon:{_svg_url(width, height, path)};"
+            f"--gb-icon-width:{round(width / height, 4)}em}}"
+        )
+    lines += [rule for rule in ICON_SVG_RULES.values() if rule]
+    return "\n".join(lines) + "\n"
+
+
+MATHJAX_OFFLINE = "mathjax/tex-chtml.js"  # what sphinx-mathjax-offline sets
+MATHJAX = "mathjax/startup.js"
+MATHJAX_LOAD = ["input/tex", "output/chtml", "a11y/assistive-mml"]
+
+
+def lean_mathjax(app: Sphinx, config) -> None:
+    """MathJax from the book's own copy, without its 108 KB (gzip) context menu.
+
+    sphinx-mathjax-offline points Sphinx at ``tex-chtml.js``, which bundles the TeX
+    input, the HTML output, the hidden MathML that screen readers read and the
+    right-click menu. The loader (``startup.js``) with the first three is half the
+    transfer. Sphinx still adds MathJax only to pages with math, deferred.
+    """
+    if config.mathjax_path != MATHJAX_OFFLINE:
+        return
+    config.mathjax_path = MATHJAX
+    settings = dict(config.mathjax3_config or {})
+    settings.setdefault("loader", {"load": MATHJAX_LOAD})
+    config.mathjax3_config = settings
+
+
+# MathJax at build time: every formula of the book becomes an SVG in the page (glyphs
+# shared per page), with the hidden MathML that screen readers read. The reader's
+# browser downloads and runs no MathJax, and the text never moves when math appears.
+# It takes Node.js; without it the book falls back to MathJax in the browser (above).
+MATH_SERVER_JS = r"""
+const mathjax = process.argv[1];
+require(mathjax + '/node-main.js').init({
+  loader: {paths: {mathjax}, load: ['input/tex', 'output/svg', 'a11y/assistive-mml']},
+  tex: {packages: {'[-]': ['noundefined']}, formatError: (jax, err) => { throw err; }},
+  svg: {fontCache: 'global'},
+  startup: {typeset: false},
+}).then((MathJax) => {
+  const adaptor = MathJax.startup.adaptor;
+  const send = (reply) => process.stdout.write(JSON.stringify(reply) + '\n');
+  let queue = Promise.resolve();
+  require('readline').createInterface({input: process.stdin}).on('line', (line) => {
+    const ask = JSON.parse(line);
+    queue = queue.then(async () => {
+      try {
+        if (ask.defs) {  // the glyphs drawn since the last call, then forget them
+          const cache = MathJax.startup.output.fontCache;
+          send({html: adaptor.innerHTML(cache.getCache())});
+          cache.clearCache();
+        } else if (ask.css) {
+          send({html: adaptor.textContent(MathJax.svgStylesheet())});
+        } else {
+          const node = await MathJax.tex2svgPromise(ask.tex, {display: ask.display});
+          send({html: adaptor.outerHTML(node)});
+        }
+      } catch (err) {
+        send({error: String((err && err.message) || err)});
+      }
+    });
+  });
+  send({ready: true});
+}).catch((err) => { console.error(String(err)); process.exit(1); });
+"""
+# Attributes MathJax writes that HTML does not define (the W3C checker rejects them),
+# and a tab stop on display math, which scrolls sideways when wider than the column
+# (as MathJax's own menu gives every formula one).
+MATH_CLEANUP = (
+    ('focusable="false" ', ""),
+    (' unselectable="on"', ""),
+    ('jax="SVG" display="true"', 'jax="SVG" display="true" tabindex="0"'),
+)
+
+
+# MathJax wraps each glyph of a token (<mi>, <mo>, ...) in its own <g>; the glyph alone
+# draws the same, with a tenth fewer elements on a page of formulas.
+MATH_TOKEN = r'<g data-mml-node="(?:mi|mo|mn|mtext)"'
+MATH_FLATTEN = (
+    (re.compile(MATH_TOKEN + r">(<use [^>]*></use>)</g>"), r"\1"),
+    (
+        re.compile(MATH_TOKEN + r' transform="([^"]*)"><use ((?:(?!transform=)[^>])*)></use></g>'),
+        r'<use transform="\1" \2></use>',
+    ),
+)
+
+
+class MathRenderer:
+    """TeX to SVG with the book's own MathJax, in one Node.js process per build."""
+
+    def __init__(self, mathjax: Path) -> None:
+        self.mathjax = mathjax
+        self.proc: subprocess.Popen | None = None
+        self.pid = 0
+
+    def ask(self, **request) -> dict:
+        if self.proc is None or self.pid != os.getpid():  # a forked writer starts its own
+            self.proc = subprocess.Popen(
+                ["node", "-e", MATH_SERVER_JS, str(self.mathjax)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+            )
+            self.pid = os.getpid()
+            if "ready" not in json.loads(self.proc.stdout.readline() or "{}"):
+                raise RuntimeError("MathJax (Node.js) did not start")
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline() or '{"error": "MathJax stopped"}')
+
+    def html(self, **request) -> str:
+        reply = self.ask(**request)
+        if "error" in reply:
+            raise ValueError(reply["error"])
+        text = reply["html"]
+        if "tex" in request:
+            for old, new in MATH_CLEANUP:
+                text = text.replace(old, new)
+            for pattern, replacement in MATH_FLATTEN:
+                text = pattern.sub(replacement, text)
+        return text
+
+    def close(self) -> None:
+        if self.proc is not None and self.pid == os.getpid():
+            self.proc.stdin.close()
+            self.proc.wait(timeout=30)
+        self.proc = None
+
+
+def _mathjax_copy(app: Sphinx) -> Path | None:
+    extension = app.extensions.get("sphinx-mathjax-offline")
+    if extension is None:
+        return None
+    folder = Path(extension.module.__file__).parent / "static" / "mathjax"
+    return folder if (folder / "node-main.js").is_file() else None
+
+
+def choose_math_renderer(app: Sphinx, config) -> None:
+    """Render math at build time when Node.js is there, else MathJax in the browser."""
+    mathjax = _mathjax_copy(app)
+    if mathjax is not None and shutil.which("node"):
+        config.html_math_renderer = "glassbox_svg"
+        app._glassbox_math = MathRenderer(mathjax)
+    else:
+        config.html_math_renderer = "mathjax"
+        logger.info("[glassbox] no Node.js: math is typeset by MathJax in the browser")
+
+
+def _svg_math(self, node: nodes.Element, tex: str, display: bool) -> str:
+    try:
+        return self.builder.app._glassbox_math.html(tex=tex, display=display)
+    except ValueError as err:
+        logger.warning(f"TeX error: {err}: {tex}", location=node)
+        return self.encode(tex)
+
+
+def visit_math_svg(self, node: nodes.math) -> None:
+    self.body.append(self.starttag(node, "span", "", CLASS="math notranslate nohighlight"))
+    self.body.append(_svg_math(self, node, node.astext(), display=False) + "</span>")
+    raise nodes.SkipNode
+
+
+def visit_displaymath_svg(self, node: nodes.math_block) -> None:
+    """Sphinx's MathJax display math (numbers, several parts aligned), drawn now."""
+    from sphinx.locale import _ as translate
+    from sphinx.util.math import get_node_equation_number
+
+    self.body.append(self.starttag(node, "div", CLASS="math notranslate nohighlight"))
+    if node["nowrap"]:
+        tex = node.astext()
+    else:
+        if node["number"]:
+            self.body.append(f'<span class="eqno">({get_node_equation_number(self, node)})')
+            self.add_permalink_ref(node, translate("Link to this equation"))
+            self.body.append("</span>")
+        parts = [part for part in node.astext().split("\n\n") if part.strip()]
+        body = r"\\".join(
+            rf"\begin{{split}}{part}\end{{split}}" if r"\\" in part else part for part in parts
+        )
+        tex = rf"\begin{{align}}\begin{{aligned}}{body}\end{{aligned}}\end{{align}}"
+        tex = tex if len(parts) > 1 else body
+    self.body.append(_svg_math(self, node, tex, display=True) + "</div>\n")
+    raise nodes.SkipNode
+
+
+def math_glyphs(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Give the page template the glyphs its formulas use (templates' ``body_post``)."""
+    renderer = getattr(app, "_glassbox_math", None)
+    if renderer is None or app.builder.math_renderer_name != "glassbox_svg":
+        return
+
+    def glyphs() -> str:
+        if renderer.proc is None:  # nothing drawn yet in this build
+            return ""
+        defs = renderer.html(defs=True)
+        if not defs:
+            return ""
+        return (
+            '<svg xmlns="http://www.w3.org/2000/svg" class="glassbox-math-glyphs" '
+            f'aria-hidden="true" style="display: none"><defs>{defs}</defs></svg>'
+        )
+
+    context["glassbox_math_glyphs"] = glyphs
+
+
+FA_FONT_FACE = re.compile(r"@font-face\{[^}]*Font Awesome[^}]*\}")
+FA_ESCAPE = re.compile(r'"\\([0-9a-fA-F]{4,5})\s?"')
+
+
+def subset_icon_fonts(css: str, static: Path) -> str:
+    """Cut Font Awesome's web fonts down to the glyphs the style sheet itself draws.
+
+    The theme draws a few icons in CSS (admonition titles, external links, ...) with
+    Font Awesome's font: 157 KB for the solid face. Each face becomes a WOFF of the
+    glyphs that ``css`` names (a few KB), or goes if it draws none.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    wanted = {ord(c) for c in css if 0xE000 <= ord(c) <= 0xF8FF}
+    wanted |= {int(code, 16) for code in FA_ESCAPE.findall(css)}
+
+    def face(match: re.Match) -> str:
+        truetype = re.search(r'url\("([^"]+\.ttf)"\)', match[0])
+        source = static / truetype[1] if truetype else None
+        if source is None or not source.is_file():
+            return match[0]
+        font = TTFont(source)
+        codes = wanted & set(font.getBestCmap())
+        if not codes:
+            return ""
+        options = subset.Options()
+        options.flavor = "woff"
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=sorted(codes))
+        subsetter.subset(font)
+        name = f"glassbox-{source.stem}.woff"
+        font.flavor = "woff"
+        font.save(static / name)
+        return re.sub(r"src:[^;}]*", f'src:url("{name}") format("woff")', match[0])
+
+    return FA_FONT_FACE.sub(face, css)
+
+
+# --- pruning the bundle: only rules that can match something the site shows ---------
+
+CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+CSS_FUNCTIONAL = re.compile(
+    r":(?:not|is|where|has|nth-[\w-]+|host|host-context|lang|dir)\((?:[^()]|\([^()]*\))*\)"
+)
+CSS_GROUPS = ("@media", "@supports", "@layer", "@container")
+CSS_WORD = re.compile(r"[A-Za-z_][\w-]*")
+
+
+def _css_skip(css: str, i: int) -> int:
+    """The index after the string or comment that starts at ``i`` (else ``i``)."""
+    if css.startswith("/*", i):
+        end = css.find("*/", i + 2)
+        return len(css) if end < 0 else end + 2
+    if css[i] in "\"'":
+        j = i + 1
+        while j < len(css) and css[j] != css[i]:
+            j += 2 if css[j] == "\\" else 1
+        return j + 1
+    return i
+
+
+def css_items(css: str) -> list[tuple[str, str | None]]:
+    """Top-level statements of a style sheet: ``(prelude, block)``, block None for ``;``."""
+    items, i, start = [], 0, 0
+    while i < len(css):
+        j = _css_skip(css, i)
+        if j != i:
+            i = j
+            continue
+        if css[i] == ";":
+            items.append((css[start:i].strip(), None))
+            start = i = i + 1
+        elif css[i] == "{":
+            depth, j = 1, i + 1
+            while j < len(css) and depth:
+                k = _css_skip(css, j)
+                if k != j:
+                    j = k
+                    continue
+                depth += {"{": 1, "}": -1}.get(css[j], 0)
+                j += 1
+            items.append((css[start:i].strip(), css[i + 1 : j - 1]))
+            start = i = j
+        else:
+            i += 1
+    return items
+
+
+def _split_selectors(prelude: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for char in prelude:
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [s.strip() for s in [*parts, current] if s.strip()]
+
+
+def can_match(selector: str, names: set[str]) -> bool:
+    """False when the selector needs a class or id that no page and no script has.
+
+    Only classes and ids outside ``:not()``, ``:is()`` ... and attribute tests count;
+    a selector with escapes is kept.
+    """
+    if "\\" in selector:
+        return True
+    bare = re.sub(r"\[[^\]]*\]", "", CSS_FUNCTIONAL.sub("", selector))
+    return all(name in names for name in re.findall(r"[.#](-?[_a-zA-Z][\w-]*)", bare))
+
+
+def prune_css(css: str, names: set[str]) -> str:
+    """The style sheet without the rules that cannot match (see :func:`can_match`)."""
+    out = []
+    for prelude, block in css_items(css):
+        prelude = CSS_COMMENT.sub("", prelude).strip()
+        if block is None:
+            out.append(prelude + ";")
+        elif prelude.startswith(CSS_GROUPS):
+            inner = prune_css(block, names)
+            if inner.strip():
+                out.append(f"{prelude}{{{inner}}}")
+        elif prelude.startswith("@"):
+            out.append(f"{prelude}{{{block}}}")
+        else:
+            kept = [s for s in _split_selectors(prelude) if can_match(s, names)]
+            if kept:
+                out.append(f"{','.join(kept)}{{{block.strip()}}}")
+    return "\n".join(out)
+
+
+def site_names(html_pages, scripts) -> set[str]:
+    """Every class and id of the pages, and every word of the scripts (which add some)."""
+    names: set[str] = set()
+    for text in html_pages:
+        for attr in CLASS_ATTR.findall(text):
+            names.update(attr.split())
+        names.update(re.findall(r'\bid="([^"]+)"', text))
+    for text in scripts:
+        names.update(CSS_WORD.findall(text))
+    return names
+
+
+# The book's own fixes of the theme's colours, at the end of the bundle.
+SHELL_CSS = """/* Glass Box: sphinx-exercise tints exercise boxes (#ecf3ff in light mode), where
+   the theme's link colour has a contrast of 4.3:1 (WCAG AA asks 4.5:1). */
+html[data-theme=light] div.exercise{--pst-color-link:#1565d8}
+/* The search field's magnifier: the theme places the <i> absolutely (for the web
+   font), over the field's text; fontawesome.js's <svg> that replaced it sat in the
+   row. The <i> stays here, so it goes back in the row. */
+.bd-search .fa-solid.fa-magnifying-glass{position:static}
+"""
+# Not used: `content-visibility: auto` on paragraphs with math (or on code cells) lets
+# the browser skip laying out most of a long chapter at load, worth up to 0.1 of
+# Lighthouse's performance score on the chapters with the most formulas, but the
+# contrast audits (axe, in the tests and in Lighthouse) then measure text against
+# boxes that overlap it only in the skipped layout, and fail pages that are fine.
+
+
+def lazy_images(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Figures load as the reader scrolls near them, not all before the first paint.
+
+    A chapter opens with text; its figures (up to 800 KB) otherwise compete with the
+    page's own style sheet and text for a phone's bandwidth.
+    """
+    for image in doctree.findall(nodes.image):
+        image.setdefault("loading", "lazy")
+
+
+# Code cells: Pygments wraps every token in a <span>, also names, punctuation and
+# white space, which the book's styles draw in the code block's own colour in light and
+# dark mode (tests/test_page_shell.py checks pygments.css). Left as plain text they
+# look the same, and a chapter has a fifth fewer elements for the phone to lay out.
+PLAIN_TOKENS = frozenset(
+    {
+        Token.Name,  # n
+        Token.Name.Namespace,  # nn
+        Token.Name.Other,  # nx
+        Token.Punctuation,  # p
+        Token.Punctuation.Marker,  # pm
+        Token.Text.Whitespace,  # w
+    }
+)
+
+
+class PlainTokenFormatter(HtmlFormatter):
+    """Pygments' HTML formatter without a <span> for :data:`PLAIN_TOKENS`."""
+
+    def _get_css_classes(self, ttype):
+        return "" if ttype in PLAIN_TOKENS else super()._get_css_classes(ttype)
+
+
+def plain_code_tokens(app: Sphinx) -> None:
+    for name in ("highlighter", "dark_highlighter"):
+        bridge = getattr(app.builder, name, None)
+        if bridge is not None and bridge.formatter is HtmlFormatter:
+            bridge.formatter = PlainTokenFormatter
+
+
+def light_shell(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Link the bundle instead of the page's style sheets; no render-blocking script."""
+    from sphinx.builders.html._assets import _JavaScript
+
+    bundled = set(bundle_sources(app))
+    context["css_files"] = [
+        c for c in context.get("css_files", []) if os.fspath(c.filename) not in bundled
+    ]
+    context["glassbox_css"] = BUNDLE
+    context["glassbox_css_digest"] = _digest(app)
+    if pagename == "search":  # its search scripts, in the template, need doctools.js first
+        return
+    scripts = []
+    for js in context.get("script_files", []):
+        name = os.fspath(js.filename or "") if isinstance(js, _JavaScript) else ""
+        attrs = dict(js.attributes) if isinstance(js, _JavaScript) else {}
+        options = Path(app.outdir) / DOC_OPTIONS
+        if name == DOC_OPTIONS and options.is_file():
+            # A few lines of settings that the inline scripts after it extend.
+            body = options.read_text(encoding="utf-8").strip()
+            scripts.append(_JavaScript("", priority=js.priority, body=body))
+        elif name and "://" not in name and not {"async", "defer"} & set(attrs):
+            scripts.append(_JavaScript(name, priority=js.priority, **attrs, defer="defer"))
+        else:
+            scripts.append(js)
+    context["script_files"] = scripts
+
+
+def write_bundle(app: Sphinx, exception: Exception | None) -> None:
+    """Write ``_static/glassbox.css``: every style sheet, then the icons the pages use.
+
+    The rules that can match nothing on the site go (:func:`prune_css`); the whole
+    bundle is kept in ``_build/glassbox-full.css`` for the test that compares the two.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    target_dir = posixpath.dirname(BUNDLE)
+    seen: set[str] = set()
+    parts = [_flatten(app, name, target_dir, seen) for name in bundle_sources(app)]
+    css = FA_GLYPHS.sub("", "".join(parts))
+    pages = [p.read_text(encoding="utf-8") for p in sorted(out.rglob("*.html"))]
+    scripts = [
+        p.read_text(encoding="utf-8", errors="replace")
+        for p in sorted((out / "_static").rglob("*.js"))
+        if p.name != "fontawesome.js" and "mathjax" not in p.parts
+    ]
+    fa_script = out / "_static" / "scripts" / "fontawesome.js"
+    if fa_script.is_file():
+        icons = fontawesome_icons(fa_script.read_text(encoding="utf-8"))
+        license_file = fa_script.with_name("fontawesome.js.LICENSE.txt")
+        notice = "Font Awesome Free, https://fontawesome.com/license/free (icons: CC BY 4.0)"
+        if license_file.is_file():
+            lines = re.findall(r"\* (Font Awesome .*|License .*)", license_file.read_text())
+            notice = "; ".join(lines) or notice
+        css += icon_css(used_icons(pages, scripts, icons), icons, notice)
+    renderer = getattr(app, "_glassbox_math", None)
+    if renderer is not None and app.builder.math_renderer_name == "glassbox_svg":
+        css += "/* MathJax's SVG output */\n" + renderer.html(css=True)
+        renderer.close()
+    css += SHELL_CSS
+    (out.parent / "glassbox-full.css").write_text(css, encoding="utf-8")
+    css = prune_css(css, site_names(pages, scripts))
+    (out / BUNDLE).write_text(subset_icon_fonts(css, out / "_static"), encoding="utf-8")
+
+
 # Links inside exercises: the exercise box is tinted blue, on which the theme's link
 # colour falls below the 4.5:1 contrast that text needs (axe: color-contrast).
 BOOK_CSS_FILE = "glassbox-book.css"
@@ -607,5 +1307,15 @@ def setup(app: Sphinx) -> dict:
     app.connect("doctree-resolved", ship_explorables)
     app.connect("html-page-context", load_explore_assets)
     app.connect("build-finished", write_explore_assets)
+    app.connect("config-inited", lean_mathjax)
+    app.connect("config-inited", choose_math_renderer)
+    app.add_html_math_renderer(
+        "glassbox_svg", (visit_math_svg, None), (visit_displaymath_svg, None)
+    )
+    app.connect("html-page-context", math_glyphs)
+    app.connect("html-page-context", light_shell, priority=900)
+    app.connect("doctree-resolved", lazy_images)
+    app.connect("builder-inited", plain_code_tokens)
+    app.connect("build-finished", write_bundle, priority=900)
     app.add_js_file(None, body=DOWNLOAD_JS)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

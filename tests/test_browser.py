@@ -11,6 +11,7 @@ import functools
 import http.server
 import os
 import re
+import shutil
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
@@ -101,9 +102,20 @@ def visit(page, url):
     return errors, failed, requested
 
 
+LOAD_LAZY_IMAGES = """async () => {
+  const images = [...document.images];
+  images.forEach((img) => { img.loading = 'eager'; });
+  await Promise.all(images.map((img) => img.complete ? null :
+    new Promise((done) => { img.onload = img.onerror = done; })));
+}"""
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_page_loads_cleanly_and_asks_only_localhost(page, server, path):
     errors, failed, requested = visit(page, f"{server}/{path}")
+    # Figures load lazily (the page shell): ask for every one now, then check them all.
+    page.evaluate(LOAD_LAZY_IMAGES)
+    page.wait_for_load_state("networkidle")
     assert not errors, f"{path}: console errors: {errors}"
     assert not failed, f"{path}: failed requests: {failed}"
     foreign = [
@@ -294,7 +306,10 @@ def test_explorable_buttons_switch_the_trajectory(page, server):
 def test_explorable_loads_one_shared_script_and_no_fallback(page, server):
     requested = open_explorable(page, server)
     html = (HTML / EXPLORABLE).read_text(encoding="utf-8")
-    assert html.count("glassbox-explore.js") == 1 and html.count("glassbox-explore.css") == 1
+    assert html.count("glassbox-explore.js") == 1
+    # Its style sheet is part of the page's one style sheet (the page shell's bundle).
+    assert "glassbox-explore.css" not in html
+    assert ".gbx-explore" in (HTML / "_static" / "glassbox.css").read_text(encoding="utf-8")
     assert "data-glassbox-runtime" not in html and 'src="data:image' not in html
     assert html.count('<noscript><div class="gbx-fallback">') == html.count('class="gbx-explore"')
     fallback = page.evaluate(
@@ -399,3 +414,270 @@ def test_downloaded_notebook_shows_the_static_fallback(page, server, tmp_path):
     assert outputs, "no explorable figure in the downloaded notebook"
     for out in outputs:
         assert set(out["data"]) == {"image/png", "text/plain"}
+
+
+# --- the page shell at desktop and phone widths, light and dark (issue 21) -----------
+
+SHELL_PAGES = [
+    "book/getting-started/first-model.html",
+    "book/tensors/differentiation.html",
+    EXPLORABLE,
+]
+VIEWS = [(1280, "light"), (1280, "dark"), (390, "light"), (390, "dark")]
+ICONS = """() => [...document.querySelectorAll('[class*="fa-"]')]
+  .filter((e) => e.checkVisibility() && !e.closest('dialog:not([open])'))
+  .map((e) => { const s = getComputedStyle(e, '::before'); const r = e.getBoundingClientRect();
+    return {cls: e.className, w: parseFloat(s.width), h: parseFloat(s.height),
+            mask: s.maskImage || s.webkitMaskImage, x: r.x, y: r.y}; })"""
+
+
+SETTLED_BOX = """async (e) => {
+  e.scrollIntoView({block: 'center'});
+  for (let i = 0; i < 3; i++) await new Promise((done) => requestAnimationFrame(done));
+  const r = e.getBoundingClientRect();
+  if (r.right <= 0 || r.bottom <= 0 || r.x >= innerWidth || r.y >= innerHeight) return null;
+  return {x: r.x, y: r.y, width: r.width, height: r.height};
+}"""
+
+
+@pytest.fixture(params=VIEWS, ids=[f"{w}px-{mode}" for w, mode in VIEWS])
+def view(request, browser):
+    width, mode = request.param
+    context = browser.new_context(
+        viewport={"width": width, "height": 844 if width < 500 else 900},
+        color_scheme=mode,
+        accept_downloads=True,
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    page = context.new_page()
+    page.glassbox_view = request.param
+    yield page
+    context.close()
+
+
+def open_clean(page, url):
+    errors, failed, requested = visit(page, url)
+    assert not errors, f"console errors: {errors}"
+    assert not failed, f"failed requests: {failed}"
+    return requested
+
+
+def ink(png: bytes) -> float:
+    """The share of pixels of a screenshot that differ from its most common colour."""
+    import io
+
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    pixels = mpimg.imread(io.BytesIO(png), format="png")[..., :3].reshape(-1, 3)
+    colours, counts = np.unique((pixels * 255).round().astype(int), axis=0, return_counts=True)
+    background = colours[counts.argmax()]
+    return float((np.abs(pixels * 255 - background).sum(axis=1) > 60).mean())
+
+
+def assert_icons_drawn(page, where):
+    icons = page.evaluate(ICONS)
+    assert icons, f"{where}: no visible icon"
+    for icon in icons:
+        assert icon["w"] > 4 and icon["h"] > 4, f"{where}: icon without size: {icon}"
+        assert icon["mask"].startswith('url("data:image/svg+xml'), f"{where}: no shape: {icon}"
+    for element in page.locator('[class*="fa-"]').all():
+        if element.is_visible() and element.bounding_box()["width"] > 4:
+            # Scroll, let the page settle, then measure where the icon is on screen
+            # (sticky headers and sidebars move relative to the document).
+            box = element.evaluate(SETTLED_BOX)
+            if box is None:  # off-canvas (the closed sidebar of a phone)
+                continue
+            shot = page.screenshot(clip=box, animations="disabled")
+            assert ink(shot) > 0.05, f"{where}: icon drawn blank: {element.get_attribute('class')}"
+
+
+@pytest.mark.parametrize("path", SHELL_PAGES)
+def test_shell_icons_are_drawn_and_pages_look_right(view, server, path):
+    width, mode = view.glassbox_view
+    requested = open_clean(view, f"{server}/{path}")
+    assert not [u for u in requested if "fontawesome" in u or "searchindex" in u]
+    if shutil.which("node"):  # math drawn at build time: no MathJax in the browser
+        assert not [u for u in requested if "/mathjax/" in u], "MathJax loaded"
+    background = view.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert (background == "rgb(255, 255, 255)") == (mode == "light"), background
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    target = SHOTS / f"shell-{Path(path).stem}-{width}-{mode}.png"
+    view.screenshot(path=str(target))
+    assert target.stat().st_size > 10_000
+    assert_icons_drawn(view, f"{path} at {width}px {mode}")
+
+
+def test_one_visible_search_field_at_desktop_width(page, server):
+    open_clean(page, f"{server}/book/getting-started/first-model.html")
+    fields = page.evaluate(
+        "() => [...document.querySelectorAll('.search-button-field, form.bd-search')]"
+        ".filter((e) => e.checkVisibility() && !e.closest('dialog')).length"
+    )
+    assert fields == 1
+
+
+def test_shell_colour_mode_toggle(view, server):
+    open_clean(view, f"{server}/book/getting-started/first-model.html")
+    before = view.evaluate("document.documentElement.dataset.theme")
+    button = view.locator("button.theme-switch-button").first
+    for _ in range(3):  # the switch cycles auto, light, dark
+        button.click()
+        if view.evaluate("document.documentElement.dataset.theme") != before:
+            break
+    after = view.evaluate("document.documentElement.dataset.theme")
+    assert {before, after} == {"light", "dark"}
+    background = view.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert (background == "rgb(255, 255, 255)") == (after == "light"), background
+    assert_icons_drawn(view, f"after switching to {after}")
+
+
+def search_dialog_finds(page, server, open_dialog):
+    open_clean(page, f"{server}/book/getting-started/first-model.html")
+    open_dialog(page)
+    dialog = page.locator("#pst-search-dialog")
+    dialog.wait_for(state="visible", timeout=5000)
+    field = dialog.locator("input[name=q]")
+    assert field.is_visible()
+    field.fill("zero_grad")
+    with page.expect_navigation():
+        field.press("Enter")
+    assert urlparse(page.url).path.endswith("/search.html") and "q=zero_grad" in page.url
+    page.wait_for_selector("ul.search li", timeout=15000)
+    assert "first model" in page.inner_text("ul.search").lower()
+
+
+SEARCH_ICON_CLEAR = """(form) => {
+  const icon = form.querySelector('.fa-magnifying-glass').getBoundingClientRect();
+  const input = form.querySelector('input');
+  const box = input.getBoundingClientRect();
+  const text = box.left + parseFloat(getComputedStyle(input).paddingLeft);
+  return {icon: [icon.left, icon.right], text, ok: icon.width > 4 && icon.right <= text};
+}"""
+
+
+@pytest.mark.parametrize("path", ["book/tensors/differentiation.html", "search.html?q=loss"])
+def test_shell_search_icon_does_not_cover_the_text(view, server, path):
+    open_clean(view, f"{server}/{path}")
+    if path.startswith("search"):
+        form = view.locator("form.bd-search").locator("visible=true").first
+    else:
+        view.keyboard.press("Control+k")
+        form = view.locator("#pst-search-dialog form.bd-search")
+        form.wait_for(state="visible", timeout=5000)
+    found = form.evaluate(SEARCH_ICON_CLEAR)
+    assert found["ok"], f"the magnifier covers the search field's text: {found}"
+
+
+def test_shell_search_dialog_from_the_keyboard(view, server):
+    search_dialog_finds(view, server, lambda page: page.keyboard.press("Control+k"))
+
+
+def test_shell_search_dialog_from_the_search_button(view, server):
+    def click(page):
+        button = page.locator(".search-button__button, .search-button-field").locator(
+            "visible=true"
+        )
+        button.first.click()
+
+    search_dialog_finds(view, server, click)
+
+
+def test_shell_copy_button_copies_the_code(view, server):
+    open_clean(view, f"{server}/book/getting-started/first-model.html")
+    cell = view.locator("div.cell_input div.highlight").first
+    cell.scroll_into_view_if_needed()
+    cell.hover()
+    button = cell.locator("button.copybtn")
+    button.click()
+    copied = view.evaluate("navigator.clipboard.readText()")
+    code = cell.locator("pre").inner_text()
+    assert copied.strip() and copied.strip() == code.strip()
+
+
+def test_shell_download_and_launch_buttons(view, server, tmp_path):
+    width, mode = view.glassbox_view
+    open_clean(view, f"{server}/book/getting-started/first-model.html")
+    view.click("button[aria-label='Download this page']")
+    item = view.locator("a.btn-download-notebook-button")
+    item.wait_for(state="visible")
+    assert_icons_drawn(view, f"download menu at {width}px {mode}")
+    with view.expect_download() as info:
+        item.click()
+    assert info.value.suggested_filename == "first-model.ipynb"
+    view.keyboard.press("Escape")
+    view.click("button[aria-label='Run this chapter as a notebook']")
+    colab = view.locator("a.btn-launch-colab")
+    colab.wait_for(state="visible")
+    binder = view.locator("a.btn-launch-binder")
+    assert binder.is_visible()
+    assert colab.get_attribute("href").startswith("https://colab.research.google.com/github/")
+    assert colab.get_attribute("href").endswith("/_sources/book/getting-started/first-model.ipynb")
+    assert binder.get_attribute("href").startswith("https://mybinder.org/v2/gh/")
+    logos = view.eval_on_selector_all(
+        ".dropdown-launch-buttons img", "els => els.map(e => e.naturalWidth)"
+    )
+    assert logos and all(w > 0 for w in logos)
+
+
+def test_shell_exercise_solution_opens(view, server):
+    open_clean(view, f"{server}/book/getting-started/first-model.html")
+    solution = view.locator("div.solution.dropdown").first
+    body = solution.locator(".solution-content, section").first
+    assert not body.is_visible()
+    solution.locator("button.toggle-button").first.click()
+    body.wait_for(state="visible", timeout=5000)
+
+
+# The bundle leaves out the rules that match nothing on the site; the page must look the
+# same with the whole bundle (_build/glassbox-full.css) in its place.
+STYLE_PROPERTIES = (
+    "display visibility position top left z-index float width height max-width margin-top "
+    "margin-right margin-bottom margin-left padding-top padding-right padding-bottom "
+    "padding-left border-top-width border-top-style border-top-color border-left-width "
+    "border-left-color border-bottom-width border-radius color background-color "
+    "background-image font-family font-size font-weight font-style line-height text-align "
+    "text-decoration-line white-space overflow-x overflow-y opacity transform box-shadow "
+    "content mask-image flex-direction justify-content align-items gap list-style-type "
+    "cursor fill stroke vertical-align filter"
+).split()
+COMPUTED = """(props) => [...document.querySelectorAll('body *')].flatMap((e) =>
+  [null, '::before', '::after'].map((pseudo) => { const s = getComputedStyle(e, pseudo);
+    return e.tagName + '.' + (e.getAttribute('class') || '') + (pseudo || '') + ' ' +
+      props.map((p) => p + ':' + s.getPropertyValue(p)).join(';'); }))"""
+STILL = "*, *::before, *::after { transition: none !important; animation: none !important; }"
+
+
+def computed_styles(page, url, full_bundle=None):
+    if full_bundle is not None:
+        page.route(
+            "**/_static/glassbox.css*",
+            lambda route: route.fulfill(body=full_bundle, content_type="text/css"),
+        )
+    open_clean(page, url)
+    page.add_style_tag(content=STILL)
+    states = [page.evaluate(COMPUTED, STYLE_PROPERTIES)]
+    if not url.endswith("search.html"):  # the search page has no search dialog
+        page.keyboard.press("Control+k")
+        page.locator("#pst-search-dialog").wait_for(state="visible")
+        states.append(page.evaluate(COMPUTED, STYLE_PROPERTIES))
+    return states
+
+
+@pytest.mark.parametrize("path", [SHELL_PAGES[0], "search.html"])
+@pytest.mark.parametrize("size", [(1280, "light"), (390, "dark")], ids=["wide-light", "phone-dark"])
+def test_pruned_style_sheet_styles_pages_like_the_whole_one(browser, server, path, size):
+    full = ROOT / "_build" / "glassbox-full.css"
+    assert full.exists(), "the build keeps the whole bundle in _build/glassbox-full.css"
+    width, mode = size
+    results = []
+    for bundle in (None, full.read_text(encoding="utf-8")):
+        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=mode)
+        try:
+            results.append(computed_styles(context.new_page(), f"{server}/{path}", bundle))
+        finally:
+            context.close()
+    for pruned, whole in zip(*results, strict=True):
+        assert len(pruned) == len(whole)
+        differ = [(a, b) for a, b in zip(pruned, whole, strict=True) if a != b]
+        assert not differ, f"{len(differ)} elements styled differently, e.g. {differ[0]}"
