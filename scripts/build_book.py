@@ -101,7 +101,30 @@ def sphinx_build() -> int:
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb), "build", str(ROOT), "--builder", "html", "-W", "-n", "--keep-going"]
     env = bookexec.kernel_env()
+    # The pages' dates ("Last updated on", the copyright year) are the date of the
+    # commit being built: the same on every build of it, never the kernels' 1970.
+    env["SOURCE_DATE_EPOCH"] = source_date_epoch()
     return subprocess.call(cmd, cwd=ROOT, env=env)
+
+
+# 2026-01-01, for a copy of the source without git history.
+FALLBACK_EPOCH = "1767225600"
+
+
+def source_date_epoch() -> str:
+    """The commit time of ``HEAD`` in seconds, or a fixed date without git."""
+    try:
+        done = subprocess.run(
+            ["git", "log", "-1", "--format=%ct"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return FALLBACK_EPOCH
+    stamp = done.stdout.strip()
+    return stamp if done.returncode == 0 and stamp.isdigit() else FALLBACK_EPOCH
 
 
 def main(argv: list[str] | None = None) -> int:

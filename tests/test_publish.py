@@ -14,6 +14,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -292,3 +293,16 @@ def test_404_page_works_from_a_nested_address_and_asks_only_localhost():
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@built
+def test_page_dates_are_the_commits_not_1970():
+    import build_book
+
+    year = time.gmtime(int(build_book.source_date_epoch())).tm_year
+    for page in (HTML / "book" / "index.html", HTML / "404.html"):
+        text = page.read_text()
+        assert "1970" not in text, f"{page.name} shows the kernels' fixed date"
+        assert (
+            f"Copyright {year}" in text or f"Copyright</span> {year}" in text or str(year) in text
+        )
