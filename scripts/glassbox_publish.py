@@ -83,6 +83,30 @@ def write_cover(app: Sphinx, exception: Exception | None) -> None:
         path.write_bytes(data)
 
 
+def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
+    """Give sphinx-sitemap every page, in a fixed order, not only those written now.
+
+    sphinx-sitemap collects the pages as they are written, so a rebuild that rewrites
+    one page would publish a sitemap of one page. This runs just before it writes the
+    file: every document of the book goes into its queue, sorted.
+    """
+    queue = getattr(app, "sitemap_links", None)
+    if exception is not None or queue is None or app.builder.format != "html":
+        return
+    from sphinx_sitemap import is_excluded
+
+    links: dict[str, str | None] = {}
+    while not queue.empty():
+        link, last_updated = queue.get()
+        links[link] = last_updated
+    for doc in app.env.found_docs:
+        link = app.builder.get_target_uri(doc)
+        if not is_excluded(link, app.config.sitemap_excludes):
+            links.setdefault(link, None)
+    for link in sorted(links):
+        queue.put((link, links[link]))
+
+
 def _git(root: Path, *args: str) -> str | None:
     try:
         done = subprocess.run(
@@ -140,5 +164,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", derive_settings, priority=400)
     app.connect("env-get-outdated", always_reread_root)
     app.connect("build-finished", write_cover)
+    app.connect("build-finished", complete_sitemap, priority=400)  # before the sitemap
     app.add_directive("build-info", BuildInfoDirective)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -306,3 +306,20 @@ def test_page_dates_are_the_commits_not_1970():
         assert (
             f"Copyright {year}" in text or f"Copyright</span> {year}" in text or str(year) in text
         )
+
+
+def test_sitemap_gets_every_page_even_when_one_was_rewritten():
+    import queue
+    from types import SimpleNamespace
+
+    links = queue.Queue()
+    links.put(("book/b.html", None))  # the one page this rebuild wrote
+    app = SimpleNamespace(
+        sitemap_links=links,
+        builder=SimpleNamespace(format="html", get_target_uri=lambda doc: doc + ".html"),
+        env=SimpleNamespace(found_docs={"book/a", "book/b", "book/c", "search"}),
+        config=SimpleNamespace(sitemap_excludes=["search.html"]),
+    )
+    glassbox_publish.complete_sitemap(app, None)
+    got = [links.get_nowait()[0] for _ in range(links.qsize())]
+    assert got == ["book/a.html", "book/b.html", "book/c.html"]
