@@ -23,7 +23,7 @@ PYTEST_ARGS ?=
 # Extra arguments for the benchmark, e.g. `make bench BENCH_ARGS=--stress`.
 BENCH_ARGS ?=
 
-.PHONY: help book test serve clean preview lint lock check-python browser validator bench lighthouse publish
+.PHONY: help book test serve clean preview lint lock check-python browser validator bench lighthouse publish pdf epub tex epubcheck
 
 help: ## List the targets
 	@echo "Glass Box. Usage: make <target>"
@@ -55,8 +55,15 @@ $(STAMP): requirements.txt
 book: $(STAMP) ## Execute every chapter and build the HTML book in _build/html
 	$(BIN)/python scripts/build_book.py --jobs $(JOBS)
 
-test: book browser validator ## Build the book, then run the whole test suite
+# The print editions first: the HTML build offers what they left in _build/print.
+test: pdf epub book browser validator ## Build the book (HTML, PDF, EPUB), then run the whole test suite
 	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
+
+pdf: $(STAMP) tex ## The whole book as one PDF (XeLaTeX): _build/print/glass-box.pdf
+	$(BIN)/python scripts/build_print.py pdf --jobs $(JOBS)
+
+epub: $(STAMP) epubcheck ## The whole book as an EPUB, checked by epubcheck: _build/print/glass-box.epub
+	$(BIN)/python scripts/build_print.py epub --jobs $(JOBS)
 
 preview: $(STAMP) ## Build one chapter alone: make preview CHAPTER=book/part/file.md
 	@test -n "$(CHAPTER)" || { echo "usage: make preview CHAPTER=book/<part>/<chapter>.md"; exit 2; }
@@ -77,7 +84,7 @@ BRANCH ?=
 
 publish: $(STAMP) ## Build the book and push it to the pages branch (REMOTE=origin BRANCH=gh-pages)
 	$(BIN)/python scripts/publish.py --check
-	@$(MAKE) book
+	@$(MAKE) pdf epub book
 	$(BIN)/python scripts/publish.py --remote $(REMOTE) $(if $(BRANCH),--branch $(BRANCH))
 
 lint: $(STAMP) ## Check code style with ruff
@@ -93,6 +100,24 @@ browser: ## Install Chromium for the browser tests (as root; others get a skip)
 	  echo "[setup] installing Chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "[setup] no /usr/bin/chromium and not root: browser tests will be skipped"; fi
+
+# TeX for the PDF, from Debian's packages (never a downloaded browser or TeX).
+TEX_PACKAGES := texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf poppler-utils
+
+tex: ## Install TeX for the PDF (as root; elsewhere make pdf names what is missing)
+	@if command -v xelatex >/dev/null && command -v latexmk >/dev/null && command -v pdftotext >/dev/null \
+	  && kpsewhich newunicodechar.sty >/dev/null && fc-list FreeSerif | grep -q .; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "[setup] installing TeX for the PDF (a few minutes)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES) >/dev/null; \
+	else echo "[setup] TeX incomplete and not root: make pdf will say what to install"; fi
+
+epubcheck: ## Install epubcheck for the EPUB (as root; others get a skip)
+	@if command -v epubcheck >/dev/null; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "[setup] installing epubcheck for the EPUB"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends epubcheck >/dev/null; \
+	else echo "[setup] no epubcheck and not root: the EPUB is built but not checked"; fi
 
 # The W3C Nu HTML checker, pinned, from the npm registry; it runs on Java.
 VNU_VERSION := 26.9.27

@@ -89,9 +89,16 @@ del _guarded_connect, _guarded_connect_ex, _guarded_getaddrinfo
 # the build machine's file paths.
 SHORT_TRACEBACKS = 'get_ipython().run_line_magic("xmode", "Minimal")'
 
+# Every figure is kept twice: a PNG for the web pages and the EPUB, and a PDF (vector
+# lines and text, sharp at any size) that the PDF edition prints. Reader's notebooks
+# keep the PNG only (scripts/reader_notebooks.py).
+PRINT_FIGURES = (
+    "get_ipython().run_line_magic(\"config\", \"InlineBackend.figure_formats = ['png', 'pdf']\")"
+)
+
 # Everything a kernel runs besides the chapter's own cells: part of what the
 # execution cache's outputs depend on (scripts/build_book.py hashes it).
-KERNEL_PRELUDE = SHORT_TRACEBACKS + "\n" + NETWORK_GUARD
+KERNEL_PRELUDE = SHORT_TRACEBACKS + "\n" + PRINT_FIGURES + "\n" + NETWORK_GUARD
 
 # Environment for every kernel: one thread each (two kernels share two cores, and
 # single-threaded kernels give the same floating-point sums on every run), stable
@@ -259,7 +266,9 @@ def execute_chapter(
             with open(kernel_log, "w") as log, client.setup_kernel(stderr=log, env=kernel_env()):
                 # nbclient writes an executed cell back at its index, so each
                 # prelude gets a slot of its own, removed again before the rest.
-                prelude = [SHORT_TRACEBACKS] + ([NETWORK_GUARD] if block_network else [])
+                prelude = [SHORT_TRACEBACKS, PRINT_FIGURES] + (
+                    [NETWORK_GUARD] if block_network else []
+                )
                 for source in prelude:
                     nb.cells.insert(0, nbformat.v4.new_code_cell(source))
                     try:

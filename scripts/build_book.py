@@ -96,10 +96,38 @@ def find_path_leaks(site: Path, paths: list[str] | None = None) -> list[str]:
     return leaks
 
 
-def sphinx_build() -> int:
-    """Run jupyter-book's Sphinx build, warnings as errors; return its exit code."""
+def execute_chapters(jobs: int, what: str) -> bool:
+    """Fill the execution cache: every chapter not in it runs, ``jobs`` at a time.
+
+    Returns False, having said why, if a chapter failed (then no ``what`` is written)
+    or an executed chapter is missing from the cache.
+    """
+    check_cache_environment()
+    chapters = bookexec.toc_chapters()
+    timeout = int(bookexec.book_config().get("execute", {}).get("timeout", 60))
+    results = bookexec.run(chapters, jobs=jobs, timeout=timeout)
+    if bookexec.report_failures(results):
+        print(f"\n[build] stopped: a chapter failed to execute (see above). No {what} was written.")
+        return False
+
+    cache = bookexec.open_cache()
+    stale = [c for c in chapters if not bookexec.is_cached(cache, c)]
+    if stale:  # Sphinx would execute these itself, serially and unchecked
+        names = ", ".join(str(c.relative_to(ROOT)) for c in stale)
+        print(f"[build] internal error: executed chapters missing from the cache: {names}")
+        return False
+    return True
+
+
+def sphinx_build(*builder: str) -> int:
+    """Run jupyter-book's Sphinx build, warnings as errors; return its exit code.
+
+    ``builder`` is what follows ``--builder``: ``html`` (the default), ``latex``, or
+    ``custom --custom-builder epub``.
+    """
     jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb), "build", str(ROOT), "--builder", "html", "-W", "-n", "--keep-going"]
+    builder = builder or ("html",)
+    cmd = [str(jb), "build", str(ROOT), "--builder", *builder, "-W", "-n", "--keep-going"]
     env = bookexec.kernel_env()
     # The pages' dates ("Last updated on", the copyright year) are the date of the
     # commit being built: the same on every build of it, never the kernels' 1970.
@@ -133,19 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     start = time.perf_counter()
 
-    check_cache_environment()
-    chapters = bookexec.toc_chapters()
-    timeout = int(bookexec.book_config().get("execute", {}).get("timeout", 60))
-    results = bookexec.run(chapters, jobs=args.jobs, timeout=timeout)
-    if bookexec.report_failures(results):
-        print("\n[build] stopped: a chapter failed to execute (see above). No HTML was written.")
-        return 1
-
-    cache = bookexec.open_cache()
-    stale = [c for c in chapters if not bookexec.is_cached(cache, c)]
-    if stale:  # Sphinx would execute these itself, serially and unchecked
-        names = ", ".join(str(c.relative_to(ROOT)) for c in stale)
-        print(f"[build] internal error: executed chapters missing from the cache: {names}")
+    if not execute_chapters(args.jobs, "HTML"):
         return 1
 
     print("[build] writing HTML (warnings are errors)")

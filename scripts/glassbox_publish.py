@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from docutils import nodes
+from glassbox_sphinx import is_site
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
@@ -72,7 +73,7 @@ def derive_settings(app: Sphinx, config) -> None:
 
 def write_cover(app: Sphinx, exception: Exception | None) -> None:
     """Write the cover card the preview tags point at (the same bytes every build)."""
-    if exception is not None or app.builder.format != "html":
+    if exception is not None or not is_site(app):
         return
     from glassbox import cover_png
 
@@ -91,7 +92,7 @@ def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
     file: every document of the book goes into its queue, sorted.
     """
     queue = getattr(app, "sitemap_links", None)
-    if exception is not None or queue is None or app.builder.format != "html":
+    if exception is not None or queue is None or not is_site(app):
         return
     from sphinx_sitemap import is_excluded
 

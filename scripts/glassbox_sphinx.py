@@ -41,6 +41,14 @@ from sphinx.util.nodes import nested_parse_with_titles
 
 logger = logging.getLogger(__name__)
 
+
+def is_site(app: Sphinx) -> bool:
+    """Whether this build writes the web site (the EPUB builder writes HTML too)."""
+    return app.builder.format == "html" and not getattr(app.builder, "name", "html").startswith(
+        "epub"
+    )
+
+
 REPORT = "book/appendices/execution-report"
 FOOTER_CLASS = "glassbox-exec-footer"
 
@@ -115,7 +123,7 @@ def add_download_button(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree
 ) -> None:
     """Offer the reader's notebook in the page's download menu (the theme draws it)."""
-    if _is_chapter(app, pagename, doctree):
+    if is_site(app) and _is_chapter(app, pagename, doctree):
         context["ipynb_source"] = pagename + ".ipynb"
 
 
@@ -123,7 +131,7 @@ def add_launch_buttons(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree
 ) -> None:
     """Buttons that open the reader's notebook (never the .md source) in Colab or Binder."""
-    if not _is_chapter(app, pagename, doctree):
+    if not is_site(app) or not _is_chapter(app, pagename, doctree):
         return
     repo, _, pages = _repo_parts(app)
     if not repo.startswith("https://github.com/"):
@@ -261,10 +269,11 @@ The online book: {base}
 
 def write_reader_notebooks(app: Sphinx, exception: Exception | None) -> None:
     """After an HTML build: the reader's notebook of every chapter, and the zip."""
-    if exception is not None or app.builder.format != "html":
+    if exception is not None or not is_site(app):
         return
     import bookexec
     import nbformat
+    from glassbox_print import print_editions
     from jupyter_cache import get_cache
     from reader_notebooks import reader_notebook, validate, write_archive
 
@@ -291,7 +300,12 @@ def write_reader_notebooks(app: Sphinx, exception: Exception | None) -> None:
     requirements = (Path(app.confdir) / "requirements.txt").read_text(encoding="utf-8")
     order = "\n".join(f"   - notebooks/{name}" for name in notebooks)
     readme = ARCHIVE_README.format(wheel=wheel[0], order=order, base=index.base_url)
-    write_archive(out / ARCHIVE, notebooks, wheel, requirements, readme)
+    editions = print_editions(app)
+    if editions:
+        names = ", ".join(f"`{name}`" for name in editions)
+        readme += f"\nThe whole book to read or print: {names}.\n"
+    extras = {name: path.read_bytes() for name, path in editions.items()}
+    write_archive(out / ARCHIVE, notebooks, wheel, requirements, readme, extras)
     binder = out / "binder"
     binder.mkdir(exist_ok=True)
     (binder / "requirements.txt").write_text(
@@ -380,29 +394,34 @@ def repair_pages(app: Sphinx, exception: Exception | None) -> None:
       API reference has lists and paragraphs inside paragraphs; pandas tables carry
       a ``<style>`` in the body that HTML does not allow there.
     """
-    if exception is not None or app.builder.format != "html":
+    if exception is not None or not is_site(app):
         return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        fixed = repair_html(text)
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
+
+
+def repair_html(text: str) -> str:
+    """One page's HTML with the faults :func:`repair_pages` lists fixed (also the EPUB's)."""
     labelled = TOGGLE_SUMMARY.replace(
         "<summary>", '<summary aria-label="Show or hide the sections of this chapter">'
     )
-    for page in Path(app.outdir).rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        seen: set[str] = set()
-        lines = []
-        for line in text.split("\n"):
-            if INLINE_SCRIPT.match(line):
-                if line.strip() in seen:
-                    continue
-                seen.add(line.strip())
-            lines.append(line)
-        fixed = "\n".join(lines).replace(TOGGLE_SUMMARY, labelled)
-        fixed = _unique_ids(fixed)
-        fixed = SUMMARY.sub(lambda m: SUMMARY_PARAGRAPH.sub(r"<span\1>\2</span>", m[0]), fixed)
-        fixed = LIST_IN_PARAGRAPH.sub(r"\1", fixed)
-        fixed = BLOCKS_IN_FIELD.sub(r"\1\2\n\3", fixed)
-        fixed = PANDAS_STYLE.sub("", fixed)
-        if fixed != text:
-            page.write_text(fixed, encoding="utf-8")
+    seen: set[str] = set()
+    lines = []
+    for line in text.split("\n"):
+        if INLINE_SCRIPT.match(line):
+            if line.strip() in seen:
+                continue
+            seen.add(line.strip())
+        lines.append(line)
+    fixed = "\n".join(lines).replace(TOGGLE_SUMMARY, labelled)
+    fixed = _unique_ids(fixed)
+    fixed = SUMMARY.sub(lambda m: SUMMARY_PARAGRAPH.sub(r"<span\1>\2</span>", m[0]), fixed)
+    fixed = LIST_IN_PARAGRAPH.sub(r"\1", fixed)
+    fixed = BLOCKS_IN_FIELD.sub(r"\1\2\n\3", fixed)
+    return PANDAS_STYLE.sub("", fixed)
 
 
 DESCRIPTION_LENGTH = 155  # what search engines show of a description
@@ -460,7 +479,7 @@ ROOT_REDIRECT = """<!DOCTYPE html>
 
 def tidy_site(app: Sphinx, exception: Exception | None) -> None:
     """Remove theme templates from ``_static``; make the root redirect a valid page."""
-    if exception is not None or app.builder.format != "html":
+    if exception is not None or not is_site(app):
         return
     out = Path(app.outdir)
     for name in THEME_TEMPLATES:
@@ -530,7 +549,7 @@ def ship_explorables(app: Sphinx, doctree: nodes.document, docname: str) -> None
     static fallback is wrapped in ``<noscript>``, fetched only where scripts do
     not run.
     """
-    if app.builder.format != "html":
+    if not is_site(app):
         return
     found = _explorables(doctree)
     if not found:
@@ -560,14 +579,14 @@ def load_explore_assets(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree
 ) -> None:
     """Load the explorable figures' script and style sheet on the pages that have one."""
-    if _explorables(doctree):
+    if is_site(app) and _explorables(doctree):
         app.add_css_file("glassbox-explore.css")
         app.add_js_file("glassbox-explore.js", loading_method="defer")
 
 
 def write_explore_assets(app: Sphinx, exception: Exception | None) -> None:
     """Write the explorable figures' shared script and style sheet to ``_static``."""
-    if exception is not None or app.builder.format != "html":
+    if exception is not None or not is_site(app):
         return
     from glassbox.explore import runtime_assets
 
@@ -1171,6 +1190,8 @@ def lazy_images(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     A chapter opens with text; its figures (up to 800 KB) otherwise compete with the
     page's own style sheet and text for a phone's bandwidth.
     """
+    if not is_site(app):
+        return
     for image in doctree.findall(nodes.image):
         image.setdefault("loading", "lazy")
 
@@ -1209,6 +1230,8 @@ def light_shell(app: Sphinx, pagename: str, templatename: str, context: dict, do
     """Link the bundle instead of the page's style sheets; no render-blocking script."""
     from sphinx.builders.html._assets import _JavaScript
 
+    if not is_site(app):
+        return
     bundled = set(bundle_sources(app))
     context["css_files"] = [
         c for c in context.get("css_files", []) if os.fspath(c.filename) not in bundled
@@ -1239,7 +1262,7 @@ def write_bundle(app: Sphinx, exception: Exception | None) -> None:
     The rules that can match nothing on the site go (:func:`prune_css`); the whole
     bundle is kept in ``_build/glassbox-full.css`` for the test that compares the two.
     """
-    if exception is not None or app.builder.format != "html":
+    if exception is not None or not is_site(app):
         return
     out = Path(app.outdir)
     target_dir = posixpath.dirname(BUNDLE)
@@ -1284,7 +1307,7 @@ html[data-theme="dark"] div.solution a.reference { color: #9cc3ff; }
 
 def write_book_css(app: Sphinx, exception: Exception | None) -> None:
     """Write the book's own small style sheet next to the theme's."""
-    if exception is not None or app.builder.format != "html":
+    if exception is not None or not is_site(app):
         return
     static = Path(app.outdir) / "_static"
     static.mkdir(parents=True, exist_ok=True)

@@ -373,6 +373,16 @@ def static_fallback(output: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return output
 
 
+def without_print_figure(output: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A figure's output without the PDF copy the book's PDF edition prints.
+
+    Chapters execute with PNG and PDF figures (``bookexec.PRINT_FIGURES``); a reader's
+    notebook shows the PNG, so the PDF would only make it larger.
+    """
+    output.get("data", {}).pop("application/pdf", None)
+    return output
+
+
 def _code_cell(
     cell: nbformat.NotebookNode, index: BookIndex, docname: str
 ) -> list[nbformat.NotebookNode]:
@@ -382,7 +392,7 @@ def _code_cell(
     new = nbformat.v4.new_code_cell(source)
     new.execution_count = cell.get("execution_count")
     new.outputs = [
-        static_fallback(o)
+        without_print_figure(static_fallback(o))
         for o in copy.deepcopy(cell.get("outputs", []))
         if "scrapbook" not in o.get("metadata", {})
     ]
@@ -440,8 +450,11 @@ def write_archive(
     wheel: tuple[str, bytes],
     requirements: str,
     readme: str,
+    extras: dict[str, bytes] | None = None,
 ) -> None:
     """Write the zip a class downloads once: notebooks, wheel, requirements, README.
+
+    ``extras`` are more files for the top folder, by name (the PDF and the EPUB).
 
     Members get a fixed date, so the same content gives the same bytes.
     """
@@ -457,6 +470,8 @@ def write_archive(
         add("README.md", readme.encode())
         add("requirements.txt", requirements.encode())
         add(wheel[0], wheel[1])
+        for name, data in sorted((extras or {}).items()):
+            add(name, data)
         for name, nb in sorted(notebooks.items()):
             buffer = io.StringIO()
             nbformat.write(nb, buffer)
