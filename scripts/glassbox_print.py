@@ -126,7 +126,7 @@ def print_settings(app: Sphinx, config: Config) -> None:
     config["epub_copyright"] = config["copyright"]
     # The toc.ncx names the book by epub_uid, the package by epub_identifier: the same.
     config["epub_identifier"] = "glassbox"
-    config["epub_scheme"] = "URL"
+    config["epub_scheme"] = "glassbox"  # a name of the book's own, not an ISBN or URL
     config["epub_uid"] = "glassbox"
     config["epub_show_urls"] = "no"
     config["epub_exclude_files"] = ["search.html", "404.html", "genindex.html"]
