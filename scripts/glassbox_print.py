@@ -34,15 +34,12 @@ from pathlib import Path
 from typing import ClassVar
 
 from docutils import nodes
-from glassbox_sphinx import is_site
+from glassbox_sphinx import ARCHIVE, is_site
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.transforms.post_transforms.images import ImageConverter
-from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
-
-logger = logging.getLogger(__name__)
 
 #: Frames an animation's still shows, as fractions of its length.
 STILL_FRAMES = (0.0, 1 / 3, 2 / 3, 1.0)
@@ -217,8 +214,6 @@ class ExerciseRefsInPrint(SphinxPostTransform):
 
 #: The print editions, by file name, as the landing page names them.
 EDITIONS = {"glass-box.pdf": "PDF (A4, for print)", "glass-box.epub": "EPUB (for e-readers)"}
-#: The download archive of every chapter (written by glassbox_sphinx).
-ARCHIVE = "glassbox-notebooks.zip"
 
 
 def print_editions(app: Sphinx) -> dict[str, Path]:
@@ -268,12 +263,16 @@ def offer_editions(app: Sphinx, exception: Exception | None) -> None:
 
 
 def is_epub(app: Sphinx) -> bool:
+    """Whether this build writes the EPUB."""
     return app.builder.name.startswith("epub")
 
 
-#: What the EPUB's pages keep of the web pages' style sheets: the code colours (the
-#: others are written after the EPUB is packed, and style the web site's shell).
-EPUB_CSS = ("_static/pygments.css",)
+#: The EPUB's own style sheet, written by :func:`finish_epub`.
+EPUB_STYLE = "_static/glassbox-epub.css"
+#: The style sheets the EPUB keeps: the e-reader theme's (which imports basic.css), the
+#: code colours and its own. The web pages' others style the site's shell, and some
+#: are not the CSS that EPUB allows.
+EPUB_KEEP_CSS = ("_static/epub.css", "_static/basic.css", "_static/pygments.css", EPUB_STYLE)
 
 
 def epub_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
@@ -282,21 +281,16 @@ def epub_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
         return
     context["script_files"] = []
     context["css_files"] = [
-        c for c in context.get("css_files", []) if str(getattr(c, "filename", c)) in EPUB_CSS
+        c for c in context.get("css_files", []) if str(getattr(c, "filename", c)) in EPUB_KEEP_CSS
     ]
     glyphs = context.get("glassbox_math_glyphs")  # the web pages' template draws these
     if callable(glyphs) and "body" in context:
         context["body"] += glyphs()
 
 
-#: The style sheets the EPUB keeps: the e-reader theme's (which imports basic.css) and
-#: the code colours.
-EPUB_KEEP_CSS = ("_static/epub.css", "_static/basic.css", *EPUB_CSS)
 # Left in the pages' body by extensions for the web (thebe's settings) and by pandas.
 SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.DOTALL)
 EMPTY_STYLE = re.compile(r'<style type="text/css">\s*</style>\s*')
-#: The EPUB's own style sheet, written by :func:`finish_epub`.
-EPUB_STYLE = "_static/glassbox-epub.css"
 EPUB_CSS_RULES = """
 /* Glass Box, EPUB edition. Formulas are drawn as SVG; the MathML beside each is
    for screen readers and is hidden from view by MathJax's rules below. */
@@ -341,7 +335,6 @@ def finish_epub(app: Sphinx, exception: Exception | None) -> None:
         text = page.read_text(encoding="utf-8")
         fixed = repair_html(text).replace("&nbsp;", "&#160;")
         fixed = SCRIPT.sub("", EMPTY_STYLE.sub("", fixed))
-        fixed = fixed.replace(f'href="{ARCHIVE}"', f'href="{site}{ARCHIVE}"')
         depth = len(page.relative_to(out).parts) - 1
         fixed = fixed.replace(f'href="{"../" * depth}{ARCHIVE}"', f'href="{site}{ARCHIVE}"')
         style = f'<link rel="stylesheet" type="text/css" href="{"../" * depth}{EPUB_STYLE}" />'
@@ -362,11 +355,9 @@ def finish_epub(app: Sphinx, exception: Exception | None) -> None:
         package = package.replace("</manifest>", f"  {item}\n  </manifest>")
     if EPUB_STYLE not in app.builder.files:
         app.builder.files.append(EPUB_STYLE)
-    # The web pages' style sheets stay out (some are not valid CSS 2, as EPUB wants).
-    unused = {f for f in app.builder.files if f.startswith("_static/") and f.endswith(".css")} - {
-        *EPUB_KEEP_CSS,
-        EPUB_STYLE,
-    }
+    # The web pages' style sheets stay out.
+    unused = {f for f in app.builder.files if f.startswith("_static/") and f.endswith(".css")}
+    unused -= set(EPUB_KEEP_CSS)
     package = "".join(
         line
         for line in package.splitlines(keepends=True)
