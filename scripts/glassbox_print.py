@@ -227,8 +227,8 @@ class BookDownloadsDirective(SphinxDirective):
 
     On the web site only (the PDF and the EPUB do not link themselves): the PDF and
     the EPUB where ``make pdf`` / ``make epub`` built them, with their sizes, and the
-    archive of every chapter as a notebook. The landing page is read again on every
-    build (glassbox_publish), so the list follows what ``_build/print`` holds.
+    archive of every chapter as a notebook. The landing page is read again whenever
+    an edition's size changes (glassbox_publish), so the list follows ``_build/print``.
     """
 
     has_content = False

@@ -13,7 +13,8 @@ extensions would otherwise each need to be told:
 - Sphinx itself writes ``<link rel="canonical">`` on every page.
 
 It also adds the ``{build-info}`` directive: the landing page's "last built from
-commit ..." line, linked to the commit in the repository.
+commit ..." line, linked to the commit in the repository. The landing page is read
+again when that commit, or a print edition it offers, changed since it was last read.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from docutils import nodes
-from glassbox_sphinx import is_site
+from glassbox_sphinx import hash_of, is_site, stamp, unchanged, wheel_digest
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
@@ -75,13 +76,20 @@ def write_cover(app: Sphinx, exception: Exception | None) -> None:
     """Write the cover card the preview tags point at (the same bytes every build)."""
     if exception is not None or not is_site(app):
         return
+    # Drawing it imports the helper package (and torch): only when what it is drawn
+    # from changed, the helper package, the pinned matplotlib or the title.
+    root = Path(app.confdir)
+    path = Path(app.outdir) / COVER
+    key = hash_of(
+        wheel_digest(root), (root / "requirements.txt").read_bytes(), app.config.project, SUBTITLE
+    )
+    if unchanged(app, "cover", key, [path]):
+        return
     from glassbox import cover_png
 
-    path = Path(app.outdir) / COVER
-    data = cover_png(app.config.project, SUBTITLE)
-    if not path.is_file() or path.read_bytes() != data:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(cover_png(app.config.project, SUBTITLE))
+    stamp(app, "cover", key)
 
 
 def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
@@ -152,10 +160,31 @@ class BuildInfoDirective(SphinxDirective):
         return [para]
 
 
-def always_reread_root(app: Sphinx, env, added, changed, removed) -> list[str]:
-    """The landing page names the commit, so it is read again on every build."""
+def root_state(app: Sphinx) -> tuple:
+    """What the landing page shows besides its own source.
+
+    The commit built (and whether the checkout has changes), from ``{build-info}``,
+    and the size of each print edition, from ``{book-downloads}``.
+    """
+    from glassbox_print import print_editions
+
+    editions = tuple((name, path.stat().st_size) for name, path in print_editions(app).items())
+    return build_commit(Path(app.confdir)), editions
+
+
+def reread_root_when_stale(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Read the landing page again when the commit or the print editions changed.
+
+    Only then: reading it again costs every no-op rebuild a few seconds (Sphinx then
+    renumbers the figures of the whole book).
+    """
     root = app.config.root_doc
-    return [root] if root in env.found_docs and root not in changed else []
+    if root not in env.found_docs:
+        return []
+    state = root_state(app)
+    stale = getattr(env, "glassbox_root_state", None) != state
+    env.glassbox_root_state = state
+    return [root] if stale and root not in added | changed else []
 
 
 def setup(app: Sphinx) -> dict:
@@ -163,7 +192,7 @@ def setup(app: Sphinx) -> dict:
     app.setup_extension("sphinxext.opengraph")
     app.setup_extension("notfound.extension")
     app.connect("config-inited", derive_settings, priority=400)
-    app.connect("env-get-outdated", always_reread_root)
+    app.connect("env-get-outdated", reread_root_when_stale)
     app.connect("build-finished", write_cover)
     app.connect("build-finished", complete_sitemap, priority=400)  # before the sitemap
     app.add_directive("build-info", BuildInfoDirective)

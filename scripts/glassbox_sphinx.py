@@ -167,6 +167,46 @@ def add_launch_buttons(
     )
 
 
+# --- work a no-op rebuild skips -------------------------------------------------------
+#
+# Some files are written after every build from inputs that rarely change (the reader
+# notebooks and their archive, the style sheet bundle, the cover card). Each is written
+# with a stamp, the hash of its inputs; a build whose inputs hash the same, and whose
+# files are all still there, leaves them alone.
+
+
+def _stamp(app: Sphinx, name: str) -> Path:
+    return Path(app.outdir).parent / ".stamps" / f"{name}.sha256"
+
+
+def unchanged(app: Sphinx, name: str, key: str, outputs: list[Path]) -> bool:
+    """Whether ``outputs`` were written from inputs hashing to ``key`` and all exist.
+
+    If not, the stamp goes: it is written again (:func:`stamp`) once they are.
+    """
+    stamp = _stamp(app, name)
+    if stamp.is_file() and stamp.read_text() == key and all(p.is_file() for p in outputs):
+        return True
+    stamp.unlink(missing_ok=True)
+    return False
+
+
+def stamp(app: Sphinx, name: str, key: str) -> None:
+    """Record that ``name``'s files are now written from inputs hashing to ``key``."""
+    path = _stamp(app, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(key)
+
+
+def hash_of(*parts: str | bytes) -> str:
+    """SHA-256 of ``parts``, each one delimited."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part if isinstance(part, bytes) else str(part).encode()
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
 def book_index(app: Sphinx):
     """Collect what the notebook conversion needs from the Sphinx environment."""
     from reader_notebooks import BookIndex, Target
@@ -199,15 +239,20 @@ def book_index(app: Sphinx):
     return index
 
 
-def _wheel(app: Sphinx) -> tuple[str, bytes]:
-    """Build (or reuse) a wheel of the helper package."""
-    root = Path(app.confdir)
+def wheel_digest(root: Path) -> str:
+    """Hash of what the helper package's wheel is built from."""
     files = [*sorted((root / "src").rglob("*")), root / "pyproject.toml", root / "README.md"]
     digest = hashlib.sha256()
     for f in files:
         if f.is_file() and "__pycache__" not in f.parts:
             digest.update(str(f.relative_to(root)).encode() + f.read_bytes())
-    store = Path(app.outdir).parent / ".wheel" / digest.hexdigest()[:16]
+    return digest.hexdigest()
+
+
+def _wheel(app: Sphinx) -> tuple[str, bytes]:
+    """Build (or reuse) a wheel of the helper package."""
+    root = Path(app.confdir)
+    store = Path(app.outdir).parent / ".wheel" / wheel_digest(root)[:16]
     found = sorted(store.glob("*.whl")) if store.exists() else []
     if not found:
         # Build from a copy: setuptools writes build/ and *.egg-info next to the source.
@@ -280,8 +325,15 @@ def write_reader_notebooks(app: Sphinx, exception: Exception | None) -> None:
     index = book_index(app)
     cache = get_cache(str(Path(app.confdir) / app.config.nb_execution_cache_path))
     out = Path(app.outdir)
+    docnames = _notebook_docs(app)
+    key = _notebooks_key(app, index, cache, docnames)
+    written = [out / "_sources" / f"{d}.ipynb" for d in docnames]
+    written += [out / ARCHIVE, out / "binder" / "requirements.txt"]
+    if unchanged(app, "reader-notebooks", key, written):
+        logger.info(f"[glassbox] reader notebooks and {ARCHIVE} unchanged: not rewritten")
+        return
     notebooks = {}
-    for docname in _notebook_docs(app):
+    for docname in docnames:
         nb = bookexec.read_chapter(Path(app.env.doc2path(docname)))
         try:
             _, executed = cache.merge_match_into_notebook(nb)
@@ -328,7 +380,38 @@ def write_reader_notebooks(app: Sphinx, exception: Exception | None) -> None:
         + f"glassbox[digits] @ git+{index.repository}@{index.ref}\n",
         encoding="utf-8",
     )
+    stamp(app, "reader-notebooks", key)
     logger.info(f"[glassbox] wrote {len(notebooks)} reader notebooks and {ARCHIVE}")
+
+
+def _notebooks_key(app: Sphinx, index, cache, docnames: list[str]) -> str:
+    """Hash of everything the reader notebooks and the archive are made from.
+
+    The chapters' sources, the execution cache's records (a chapter executed again
+    gets a new one), what the book knows of its pages (titles, numbers, labels,
+    addresses), the conversion's own code, the helper package, the pinned
+    requirements and the print editions. The same hash means the same files, so a
+    no-op build does not spend seconds writing them again.
+    """
+    import dataclasses
+
+    import bookexec
+    import reader_notebooks
+    from glassbox_print import print_editions
+
+    root = Path(app.confdir)
+    parts: list[str | bytes] = []
+    for docname in docnames:
+        parts += [docname, Path(app.env.doc2path(docname)).read_bytes()]
+    records = cache.list_cache_records()
+    parts += sorted(f"{r.hashkey} {r.uri} {r.created.isoformat()}" for r in records)
+    parts.append(json.dumps(dataclasses.asdict(index), sort_keys=True))
+    code = (reader_notebooks, bookexec, sys.modules[__name__])
+    parts += [Path(module.__file__).read_bytes() for module in code]
+    parts += [wheel_digest(root), (root / "requirements.txt").read_bytes()]
+    for name, path in print_editions(app).items():
+        parts += [name, f"{path.stat().st_size} {path.stat().st_mtime_ns}"]
+    return hash_of(*parts)
 
 
 # --- small repairs of the theme's output ---------------------------------------------
@@ -588,12 +671,24 @@ def write_explore_assets(app: Sphinx, exception: Exception | None) -> None:
     """Write the explorable figures' shared script and style sheet to ``_static``."""
     if exception is not None or not is_site(app):
         return
-    from glassbox.explore import runtime_assets
-
     static = Path(app.outdir) / "_static"
     static.mkdir(parents=True, exist_ok=True)
-    for name, text in runtime_assets().items():
+    for name, text in explore_assets(app).items():
         (static / name).write_text(text, encoding="utf-8")
+
+
+#: The explorable figures' script and style sheet as served, by the name of their file
+#: in the helper package (what ``glassbox.explore.runtime_assets`` returns).
+EXPLORE_FILES = {"glassbox-explore.js": "explore.js", "glassbox-explore.css": "explore.css"}
+
+
+def explore_assets(app: Sphinx) -> dict[str, str]:
+    """The explorable figures' runtime, read from the helper package's source.
+
+    Not imported: importing ``glassbox`` imports torch, two seconds of every build.
+    """
+    folder = Path(app.confdir) / "src" / "glassbox" / "_static"
+    return {name: (folder / f).read_text(encoding="utf-8") for name, f in EXPLORE_FILES.items()}
 
 
 # --- the page shell: one style sheet, icons as CSS, no render-blocking script -------
@@ -703,9 +798,7 @@ def _css_source(app: Sphinx, name: str) -> str:
     if path.is_file():
         return path.read_text(encoding="utf-8")
     if name == EXPLORE_CSS:  # written at the end of the build
-        from glassbox.explore import runtime_assets
-
-        return runtime_assets()[Path(name).name]
+        return explore_assets(app)[Path(name).name]
     return ""
 
 
@@ -1027,6 +1120,10 @@ FA_FONT_FACE = re.compile(r"@font-face\{[^}]*Font Awesome[^}]*\}")
 FA_ESCAPE = re.compile(r'"\\([0-9a-fA-F]{4,5})\s?"')
 
 
+# The fonts subset_icon_fonts writes, as the bundle names them.
+FONT_FILE = re.compile(r'url\("(glassbox-[\w.-]+\.woff)"\)')
+
+
 def subset_icon_fonts(css: str, static: Path) -> str:
     """Cut Font Awesome's web fonts down to the glyphs the style sheet itself draws.
 
@@ -1289,9 +1386,17 @@ def write_bundle(app: Sphinx, exception: Exception | None) -> None:
         css += "/* MathJax's SVG output */\n" + renderer.html(css=True)
         renderer.close()
     css += SHELL_CSS
-    (out.parent / "glassbox-full.css").write_text(css, encoding="utf-8")
+    # The same style sheets, pages and scripts give the same bundle: a no-op rebuild
+    # keeps the one it has (pruning and cutting the fonts take seconds).
+    key = hash_of(css, *pages, *scripts, Path(__file__).read_bytes())
+    bundle, full = out / BUNDLE, out.parent / "glassbox-full.css"
+    fonts = FONT_FILE.findall(bundle.read_text(encoding="utf-8")) if bundle.is_file() else []
+    if unchanged(app, "bundle", key, [bundle, full, *(bundle.parent / f for f in fonts)]):
+        return
+    full.write_text(css, encoding="utf-8")
     css = prune_css(css, site_names(pages, scripts))
-    (out / BUNDLE).write_text(subset_icon_fonts(css, out / "_static"), encoding="utf-8")
+    bundle.write_text(subset_icon_fonts(css, out / "_static"), encoding="utf-8")
+    stamp(app, "bundle", key)
 
 
 # Links inside exercises: the exercise box is tinted blue, on which the theme's link

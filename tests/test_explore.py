@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import matplotlib as mpl
@@ -384,3 +385,11 @@ def test_book_pages_load_the_shared_script_and_pictures_as_files(curve, tmp_path
     assert re.search(r'<noscript><div class="gbx-fallback"><img [^>]+></div></noscript>', text)
     assert doctree[1].astext() == "<p>plain</p>"
     assert json.loads(re.search(r'class="gbx-data">(.*?)</script>', text, re.S)[1]) == curve.spec
+
+
+def test_book_serves_the_runtime_the_package_returns():
+    """The extension reads the runtime from src/ without importing glassbox (torch)."""
+    import glassbox_sphinx as ext
+
+    app = SimpleNamespace(confdir=str(Path(__file__).resolve().parents[1]))
+    assert ext.explore_assets(app) == runtime_assets()
