@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from types import SimpleNamespace
 
 import build_book
 import pytest
@@ -56,3 +57,45 @@ def test_the_hash_covers_requirements_and_python(project):
     before = build_book.environment_hash()
     (project / "requirements.txt").write_text("torch==0\n")
     assert build_book.environment_hash() != before
+
+
+# --- what a no-op rebuild skips --------------------------------------------------------
+
+
+def test_outputs_are_kept_only_while_inputs_and_files_are_unchanged(tmp_path):
+    import glassbox_sphinx as ext
+
+    app = SimpleNamespace(outdir=str(tmp_path / "html"))
+    out = tmp_path / "html" / "archive.zip"
+    assert not ext.unchanged(app, "archive", "key-1", [out])  # never written
+    out.parent.mkdir()
+    out.write_text("v1")
+    ext.stamp(app, "archive", "key-1")
+    assert ext.unchanged(app, "archive", "key-1", [out])
+    assert not ext.unchanged(app, "archive", "key-2", [out])  # an input changed
+    assert not ext.unchanged(app, "archive", "key-1", [out])  # and its stamp went
+    ext.stamp(app, "archive", "key-1")
+    out.unlink()
+    assert not ext.unchanged(app, "archive", "key-1", [out])  # a file went missing
+
+
+def test_input_hash_delimits_its_parts():
+    import glassbox_sphinx as ext
+
+    assert ext.hash_of("ab", "c") != ext.hash_of("a", "bc")
+    assert ext.hash_of("a", b"b") == ext.hash_of(b"a", "b")
+
+
+def test_landing_page_is_read_again_only_when_what_it_shows_changed(monkeypatch):
+    import glassbox_publish as pub
+
+    states = iter([("commit-1", ()), ("commit-1", ()), ("commit-2", ()), ("commit-3", ())])
+    monkeypatch.setattr(pub, "root_state", lambda app: next(states))
+    app = SimpleNamespace(config=SimpleNamespace(root_doc="book/index"))
+    env = SimpleNamespace(found_docs={"book/index", "book/part/chapter"})
+    assert pub.reread_root_when_stale(app, env, set(), set(), set()) == ["book/index"]
+    assert pub.reread_root_when_stale(app, env, set(), set(), set()) == []
+    assert pub.reread_root_when_stale(app, env, set(), set(), set()) == ["book/index"]
+    # already on Sphinx's list (its source changed): not named twice
+    assert pub.reread_root_when_stale(app, env, set(), {"book/index"}, set()) == []
+    assert env.glassbox_root_state == ("commit-3", ())
