@@ -89,6 +89,31 @@ def test_theme_extrahead_is_the_block_the_override_replaces():
     assert theme.split() == ours[1].split()
 
 
+def test_theme_css_block_is_the_one_the_override_replaces():
+    """The override changes the head script only, and resolves "auto" as the theme does."""
+    pattern = r"block css %}(.*?){%- endblock css"
+    theme = re.search(pattern, theme_file("layout.html"), re.S)
+    ours = re.search(pattern, (TEMPLATES / "layout.html").read_text(encoding="utf-8"), re.S)
+    assert theme and ours
+    script = r"\s*<script data-cfasync=\"false\">.*?</script>"
+    theme_script = re.search(script, theme[1], re.S)
+    our_script = re.search(script, ours[1], re.S)
+    assert theme_script and our_script
+    theme_rest = re.sub(r"{#.*?#}", "", theme[1].replace(theme_script[0], ""), flags=re.S)
+    assert theme_rest.split() == ours[1].replace(our_script[0], "").split()
+    # The theme's script: mode and theme from the browser's storage, "auto" by default.
+    assert 'localStorage.getItem("mode")' in theme_script[0]
+    assert 'dataset.theme = localStorage.getItem("theme")' in theme_script[0]
+    # Its page script resolves "auto" with this media query, to "dark" or "light".
+    script_js = shell._pydata_file(
+        "theme", "pydata_sphinx_theme", "static", "scripts", "pydata-sphinx-theme.js"
+    ).read_text(encoding="utf-8")
+    assert 'matchMedia("(prefers-color-scheme: dark)")' in script_js
+    assert re.search(r'dataset\.theme=\w+\.matches\?"dark":"light"', script_js)
+    assert 'matchMedia("(prefers-color-scheme: dark)")' in our_script[0]
+    assert 'dark ? "dark" : "light"' in our_script[0]
+
+
 def test_every_theme_rule_for_icon_svgs_is_restated_for_the_css_icons():
     static = shell._pydata_file("theme", "pydata_sphinx_theme", "static")
     import sphinx_book_theme
