@@ -14,7 +14,9 @@ helper package), with this project's .venv, so the working tree is never touched
 3. the serial sum of the chapters' own execution times, the limit on this machine,
    max(slowest chapter, serial sum / cores) + Sphinx's own time, and our ratio to it;
 4. a no-op rebuild; 5. a prose edit; 6. a code edit (each: time, chapters re-executed);
-7. per chapter: execution time, HTML size, size of its images and animations;
+7. per chapter: execution time, HTML size (as written and as served, gzip), size of its
+   images and animations; a page's weight is what a reader who scrolls through it
+   downloads: its HTML as served plus its images and animations (already compressed);
 8. the test suite (``make test`` minus the venv set-up: a no-op build, then pytest).
 
 9. Lighthouse (npm ``lighthouse``, pinned, installed by ``make lighthouse`` into .venv)
@@ -128,7 +130,11 @@ def page_weights(project: Path, chapters: list[str]) -> dict[str, dict[str, floa
             target = (page.parent / src.split("?")[0]).resolve()
             if target.is_file() and "_static" not in target.parts:
                 assets += target.stat().st_size
-        weights[doc] = {"html_kb": page.stat().st_size / KB, "assets_kb": assets / KB}
+        weights[doc] = {
+            "html_kb": page.stat().st_size / KB,
+            "html_served_kb": len(served(page.read_bytes())) / KB,
+            "assets_kb": assets / KB,
+        }
     return weights
 
 
@@ -142,6 +148,11 @@ RUNS = 3
 TRANSFER_TARGET_KB = 400
 
 
+def served(data: bytes) -> bytes:
+    """A text file as the static host sends it: gzip, as GitHub Pages and most hosts do."""
+    return gzip.compress(data, compresslevel=6, mtime=0)
+
+
 class GzipHandler(http.server.SimpleHTTPRequestHandler):
     """Static files, text compressed with gzip when the browser accepts it."""
 
@@ -153,7 +164,7 @@ class GzipHandler(http.server.SimpleHTTPRequestHandler):
         accepts = "gzip" in self.headers.get("Accept-Encoding", "")
         if not path.is_file() or not accepts or path.suffix not in COMPRESSED:
             return super().send_head()
-        body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        body = served(path.read_bytes())
         self.send_response(200)
         self.send_header("Content-Type", self.guess_type(str(path)))
         self.send_header("Content-Encoding", "gzip")
@@ -384,8 +395,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(ok for _, _, ok in checks(results)) else 1
 
 
+def page_weight(page: dict) -> float:
+    """KB a reader downloads to see the whole page: HTML as served, images, animations."""
+    return page["html_served_kb"] + page["assets_kb"]
+
+
 def checks(r: dict) -> list[tuple[str, str, bool]]:
-    weights = [p["html_kb"] + p["assets_kb"] for p in r["pages"].values()]
+    weights = [page_weight(p) for p in r["pages"].values()]
     target_chapter = next(iter(sorted(r["code_reexecuted"])), None)
     rows = [
         (
@@ -457,14 +473,18 @@ def report(r: dict, cores: int) -> None:
     print(f"| code edit | {r['code_s']:.1f} s ({len(r['code_reexecuted'])} chapter re-executed) |")
     if "test_s" in r:
         print(f"| test suite (`make test`, venv present) | {r['test_s']:.1f} s |")
-    print("\n| chapter | execution alone | in the clean build | HTML | images and animations |")
-    print("|---|---|---|---|---|")
+    print(
+        "\n| chapter | execution alone | in the clean build | HTML (served, gzip) "
+        "| images and animations | page weight |"
+    )
+    print("|---|---|---|---|---|---|")
     for doc, page in r["pages"].items():
         alone = r["chapter_alone_s"].get(doc, float("nan"))
         sec = r["chapter_exec_s"].get(doc, float("nan"))
         print(
-            f"| {doc} | {alone:.1f} s | {sec:.1f} s | {page['html_kb']:.0f} KB "
-            f"| {page['assets_kb']:.0f} KB |"
+            f"| {doc} | {alone:.1f} s | {sec:.1f} s "
+            f"| {page['html_kb']:.0f} KB ({page['html_served_kb']:.0f} KB) "
+            f"| {page['assets_kb']:.0f} KB | {page_weight(page):.0f} KB |"
         )
     if r.get("lighthouse"):
         lighthouse_report(r["lighthouse"])

@@ -99,3 +99,47 @@ def test_landing_page_is_read_again_only_when_what_it_shows_changed(monkeypatch)
     # already on Sphinx's list (its source changed): not named twice
     assert pub.reread_root_when_stale(app, env, set(), {"book/index"}, set()) == []
     assert env.glassbox_root_state == ("commit-3", ())
+
+
+def test_numbered_references_unpickle_each_page_once(monkeypatch):
+    """{numref}: Sphinx's own numbering, with one unpickled doctree per page per build."""
+    import glassbox_sphinx as ext
+    from docutils import nodes
+    from docutils.utils import new_document
+    from sphinx import addnodes
+    from sphinx.environment import BuildEnvironment
+
+    page = new_document("chapter")
+    figure = nodes.figure(ids=["fig-cost"])
+    figure += nodes.caption(text="The cost")
+    page += figure
+    page.ids["fig-cost"] = figure
+    loaded = []
+
+    def get_doctree(env, docname):
+        loaded.append(docname)
+        return page
+
+    monkeypatch.setattr(BuildEnvironment, "get_doctree", get_doctree)
+    domain = ext.NumrefDomain.__new__(ext.NumrefDomain)
+    domain.data = {"labels": {"fig-cost": ("book/part/chapter", "fig-cost", "The cost")}}
+    domain.enumerable_nodes = dict(ext.StandardDomain.enumerable_nodes)
+    config = SimpleNamespace(numfig=True, numfig_format={"figure": "Fig. %s"})
+    env = SimpleNamespace(
+        config=config, toc_fignumbers={"book/part/chapter": {"figure": {"fig-cost": (12, 1)}}}
+    )
+    builder = SimpleNamespace(name="html", get_relative_uri=lambda a, b: b + ".html")
+    for _ in range(3):
+        ref = addnodes.pending_xref(refexplicit=False)
+        found = domain._resolve_numref_xref(
+            env, "book/other", builder, "numref", "fig-cost", ref, nodes.inline()
+        )
+        assert found.astext() == "Fig. 12.1"
+        assert found["refuri"] == "book/part/chapter.html#fig-cost"
+    assert loaded == ["book/part/chapter"]
+    assert not hasattr(env, "get_doctree")  # the environment is left as it was
+    ext.forget_numref_doctrees(None, SimpleNamespace(get_domain=lambda name: domain))
+    domain._resolve_numref_xref(
+        env, "book/other", builder, "numref", "fig-cost", ref, nodes.inline()
+    )
+    assert loaded == ["book/part/chapter"] * 2  # read again after the pages were read again
