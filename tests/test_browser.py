@@ -532,6 +532,38 @@ def test_shell_colour_mode_toggle(view, server):
     assert_icons_drawn(view, f"after switching to {after}")
 
 
+# Records every change of <html data-theme>, from the first script of the page on.
+THEME_CHANGES = """
+window.__themeChanges = [];
+new MutationObserver((records) => {
+  for (const r of records) {
+    if (r.target === document.documentElement) {
+      window.__themeChanges.push([r.oldValue, r.target.dataset.theme]);
+    }
+  }
+}).observe(document, {subtree: true, attributeFilter: ["data-theme"], attributeOldValue: true});
+"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_first_visit_colour_mode_is_settled_before_the_first_paint(browser, server, scheme):
+    """A first visit in "auto" mode: the head script picks the system's scheme, and
+    the theme's script, run after loading, sets the same value (no restyle)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    try:
+        pg = context.new_page()
+        pg.add_init_script(THEME_CHANGES)
+        open_clean(pg, f"{server}/book/tensors/differentiation.html")
+        pg.wait_for_function("localStorage.getItem('theme') !== null")  # the theme's run
+        changes = pg.evaluate("window.__themeChanges")
+        assert changes and changes[0] == ["auto", scheme], changes  # the head script
+        assert all(new == scheme for _, new in changes), changes
+        assert all(old == new for old, new in changes[1:]), changes  # never changed again
+        assert pg.evaluate("localStorage.getItem('theme')") == scheme
+    finally:
+        context.close()
+
+
 def search_dialog_finds(page, server, open_dialog):
     open_clean(page, f"{server}/book/getting-started/first-model.html")
     open_dialog(page)
