@@ -163,13 +163,15 @@ class BuildInfoDirective(SphinxDirective):
 def root_state(app: Sphinx) -> tuple:
     """What the landing page shows besides its own source.
 
-    The commit built (and whether the checkout has changes), from ``{build-info}``,
-    and the size of each print edition, from ``{book-downloads}``.
+    The commit built (and whether the checkout has changes), from ``{build-info}``;
+    the size of each print edition, from ``{book-downloads}``; and the builder, since
+    the HTML, LaTeX and EPUB builds share one environment and ``{book-downloads}``
+    lists the downloads on the web site only.
     """
     from glassbox_print import print_editions
 
     editions = tuple((name, path.stat().st_size) for name, path in print_editions(app).items())
-    return build_commit(Path(app.confdir)), editions
+    return app.builder.name, build_commit(Path(app.confdir)), editions
 
 
 def reread_root_when_stale(app: Sphinx, env, added, changed, removed) -> list[str]:

@@ -143,3 +143,20 @@ def test_numbered_references_unpickle_each_page_once(monkeypatch):
         env, "book/other", builder, "numref", "fig-cost", ref, nodes.inline()
     )
     assert loaded == ["book/part/chapter"] * 2  # read again after the pages were read again
+
+
+def test_landing_page_state_has_the_builder_and_the_editions(tmp_path):
+    """HTML, LaTeX and EPUB share one environment; only the web site lists downloads."""
+    import glassbox_publish as pub
+
+    def app(builder: str):
+        return SimpleNamespace(
+            builder=SimpleNamespace(name=builder), confdir=str(ROOT), outdir=str(tmp_path / "html")
+        )
+
+    assert pub.root_state(app("html")) == pub.root_state(app("html"))
+    assert pub.root_state(app("html")) != pub.root_state(app("epub"))
+    before = pub.root_state(app("html"))
+    (tmp_path / "print").mkdir()
+    (tmp_path / "print" / "glass-box.pdf").write_bytes(b"%PDF")
+    assert pub.root_state(app("html")) != before

@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlparse
 import bookexec
 import glassbox_sphinx as shell
 import pytest
+import sphinx
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -86,32 +87,33 @@ def test_theme_extrahead_is_the_block_the_override_replaces():
     assert dropped and "searchindex.js" in dropped[0] and "searchtools.js" in dropped[0]
     theme = theme.replace(dropped[0], "")
     theme = re.sub(r'\s*<meta name="viewport"[^>]*>', "", theme)
-    assert theme.split() == ours[1].split()
+    # What it adds: the colour mode's script (tested below), never in the EPUB.
+    added = re.search(r'\s*{#-.*?-#}\s*{%- if builder != "epub" %}.*?{%- endif %}', ours[1], re.S)
+    assert added and "<script>" in added[0]
+    assert theme.split() == ours[1].replace(added[0], "").split()
 
 
-def test_theme_css_block_is_the_one_the_override_replaces():
-    """The override changes the head script only, and resolves "auto" as the theme does."""
-    pattern = r"block css %}(.*?){%- endblock css"
-    theme = re.search(pattern, theme_file("layout.html"), re.S)
-    ours = re.search(pattern, (TEMPLATES / "layout.html").read_text(encoding="utf-8"), re.S)
-    assert theme and ours
-    script = r"\s*<script data-cfasync=\"false\">.*?</script>"
-    theme_script = re.search(script, theme[1], re.S)
-    our_script = re.search(script, ours[1], re.S)
-    assert theme_script and our_script
-    theme_rest = re.sub(r"{#.*?#}", "", theme[1].replace(theme_script[0], ""), flags=re.S)
-    assert theme_rest.split() == ours[1].replace(our_script[0], "").split()
-    # The theme's script: mode and theme from the browser's storage, "auto" by default.
-    assert 'localStorage.getItem("mode")' in theme_script[0]
-    assert 'dataset.theme = localStorage.getItem("theme")' in theme_script[0]
-    # Its page script resolves "auto" with this media query, to "dark" or "light".
+def test_colour_mode_is_resolved_after_the_themes_head_script():
+    """The override's script runs after the theme's and resolves "auto" as the theme does."""
+    basic = Path(sphinx.__file__).parent / "themes" / "basic" / "layout.html"
+    order = basic.read_text(encoding="utf-8")
+    assert order.index("{%- block css %}") < order.index("{%- block extrahead %}")
+    theme_css = re.search(r"block css %}(.*?){%- endblock css", theme_file("layout.html"), re.S)
+    assert theme_css and 'dataset.theme = localStorage.getItem("theme")' in theme_css[1]
+    # The theme's page script resolves "auto" with this media query, to "dark" or "light".
     script_js = shell._pydata_file(
         "theme", "pydata_sphinx_theme", "static", "scripts", "pydata-sphinx-theme.js"
     ).read_text(encoding="utf-8")
-    assert 'matchMedia("(prefers-color-scheme: dark)")' in script_js
-    assert re.search(r'dataset\.theme=\w+\.matches\?"dark":"light"', script_js)
-    assert 'matchMedia("(prefers-color-scheme: dark)")' in our_script[0]
-    assert 'dark ? "dark" : "light"' in our_script[0]
+    assert re.search(
+        r'(\w+)=window\.matchMedia\("\(prefers-color-scheme: dark\)"\);'
+        r"function \w+\(\w+\)\{document\.documentElement\.dataset\.theme="
+        r'\1\.matches\?"dark":"light"\}',
+        script_js,
+    )
+    ours = (TEMPLATES / "layout.html").read_text(encoding="utf-8")
+    script = re.search(r'{%- if builder != "epub" %}\s*<script>(.*?)</script>', ours, re.S)
+    assert script and 'matchMedia("(prefers-color-scheme: dark)")' in script[1]
+    assert 'dark ? "dark" : "light"' in script[1]
 
 
 def test_every_theme_rule_for_icon_svgs_is_restated_for_the_css_icons():
