@@ -14,7 +14,8 @@ extensions would otherwise each need to be told:
 
 It also adds the ``{build-info}`` directive: the landing page's "last built from
 commit ..." line, linked to the commit in the repository. The landing page is read
-again when that commit, or a print edition it offers, changed since it was last read.
+again when that commit, a print edition it offers or the builder changed since it was
+last read.
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ def root_state(app: Sphinx) -> tuple:
 
 
 def reread_root_when_stale(app: Sphinx, env, added, changed, removed) -> list[str]:
-    """Read the landing page again when the commit or the print editions changed.
+    """Read the landing page again when :func:`root_state` changed since its last read.
 
     Only then: reading it again costs every no-op rebuild a few seconds (Sphinx then
     renumbers the figures of the whole book).

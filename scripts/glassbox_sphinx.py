@@ -186,10 +186,10 @@ def unchanged(app: Sphinx, name: str, key: str, outputs: list[Path]) -> bool:
 
     If not, the stamp goes: it is written again (:func:`stamp`) once they are.
     """
-    stamp = _stamp(app, name)
-    if stamp.is_file() and stamp.read_text() == key and all(p.is_file() for p in outputs):
+    path = _stamp(app, name)
+    if path.is_file() and path.read_text() == key and all(p.is_file() for p in outputs):
         return True
-    stamp.unlink(missing_ok=True)
+    path.unlink(missing_ok=True)
     return False
 
 
