@@ -1,9 +1,9 @@
 """Start chapter kernels from a process that has already imported torch.
 
 Every chapter runs in a fresh kernel, and a fresh Python process spends about two
-seconds of CPU importing torch, torchvision, scikit-learn and IPython before the
-chapter's first line does anything. Thirty-five chapters pay that seventy times
-over on two cores. Here one server process pays it once: it imports those modules
+seconds of CPU importing torch, torchvision, matplotlib and IPython before the
+chapter's first line does anything: seventy seconds of CPU for thirty-five chapters,
+on two cores. Here one server process pays it once: it imports those modules
 (and nothing that holds state a chapter could see: no figure, no tensor, no thread),
 then forks a child per kernel. A child is a fresh kernel in every way a chapter can
 observe (its own process, working directory, environment, standard streams), whose
@@ -29,6 +29,7 @@ chapters, and points its kernel manager at ``launch`` (``kernel_manager``).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -134,6 +135,8 @@ def serve(path: str) -> int:
         for pid in kernels:
             _kill(pid)
         listener.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
 
 
 def _serve_message(conn, warm, selector, listener, kernels, owners) -> None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import bookexec
 import pytest
 import warm_kernels
+from conftest import ROOT
 from test_bookexec import chapter, code_outputs
 
 # What a chapter can observe about the process it runs in: identical between a fresh
@@ -162,14 +165,26 @@ def test_only_this_interpreters_ipython_kernel_is_forked(command, expected):
     assert warm_kernels.kernel_arguments(command) == expected
 
 
+def servers_on(path: str) -> list[int]:
+    """Processes whose command line is ``... warm_kernels.py serve PATH``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            words = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if len(words) > 3 and words[1].endswith(b"warm_kernels.py") and words[3] == path.encode():
+            found.append(int(entry.name))
+    return found
+
+
 def test_the_server_stops_when_the_build_does(tmp_path):
     with warm_kernels.server(bookexec.kernel_env(), str(tmp_path)) as path:
         assert path is not None
-        pids = subprocess.run(
-            ["pgrep", "-f", f"warm_kernels.py serve {path}"], capture_output=True, text=True
-        ).stdout.split()
+        pids = servers_on(path)
         assert len(pids) == 1
-    assert not process_exists(int(pids[0]), wait=5)
+    assert not process_exists(pids[0], wait=5)
+    assert not os.path.exists(path)  # the socket is removed with it
 
 
 def test_run_forks_warm_kernels_for_many_chapters_and_reports_like_fresh_ones(tmp_path):
@@ -186,3 +201,38 @@ def test_run_forks_warm_kernels_for_many_chapters_and_reports_like_fresh_ones(tm
         "4\n",
     ]
     assert not by_name["bad.md"].ok and "ZeroDivisionError" in by_name["bad.md"].error
+
+
+# Chapters that use what the server imports (torch, torchvision, networkx, matplotlib)
+# and what it must not (pandas, whose tables would come out differently): each run here
+# in a fresh kernel must give what the build, which forks its kernels warm, stored.
+COMPARED = [
+    "book/tensors/tensors-1d.md",
+    "book/tensors/image-datasets.md",
+    "book/linear-regression/slope-and-bias.md",
+    "book/appendices/helpers-diagrams.md",
+]
+
+
+@pytest.mark.parametrize("name", COMPARED, ids=lambda n: n.rsplit("/", 1)[-1][:-3])
+def test_the_built_chapter_matches_a_fresh_kernel(name):
+    path = ROOT / name
+    cache = bookexec.open_cache()
+    if not bookexec.is_cached(cache, path):
+        pytest.fail(f"{name} is not in the execution cache: run `make book` first")
+    _, stored = cache.merge_match_into_notebook(bookexec.read_chapter(path))
+    fresh = bookexec.execute_chapter(path, timeout=60)
+    assert fresh.ok, fresh.error
+
+    def outputs(nb):
+        cells = [c for c in nb.cells if c.cell_type == "code"]
+        return [json.dumps(c.get("outputs", []), sort_keys=True) for c in cells]
+
+    differ = [
+        number
+        for number, (a, b) in enumerate(
+            zip(outputs(stored), outputs(fresh.notebook), strict=True), start=1
+        )
+        if a != b
+    ]
+    assert not differ, f"{name}: code cells {differ} differ from a fresh kernel's"
