@@ -13,7 +13,7 @@ succeeded, stored in MyST-NB's execution cache (``_build/.jupyter_cache``). The
 Sphinx build that follows then finds every chapter in the cache and executes
 nothing itself. A chapter whose code is unchanged since its last successful run is
 not executed again (prose edits do not change the cache key). When several chapters
-run, their kernels are forked from one process that has imported torch and the
+run on Linux, their kernels are forked from one process that has imported torch and the
 other heavy modules once (``scripts/warm_kernels.py``), which saves each chapter
 about two seconds of CPU; a chapter cannot tell the difference (tested).
 
@@ -426,8 +426,8 @@ def run(
     With ``use_cache``, chapters already in the cache are skipped (unless
     ``force``) and successful runs are stored in it. With ``warm`` the kernels are
     forked from one process that imported torch and the rest once
-    (``scripts/warm_kernels.py``); by default when at least ``WARM_FROM`` chapters
-    run, since the server's imports cost more than they save for fewer.
+    (``scripts/warm_kernels.py``); by default on Linux when at least ``WARM_FROM``
+    chapters run, since the server's imports cost more than they save for fewer.
     """
     cache = open_cache() if use_cache else None
     todo = [p for p in chapters if force or cache is None or not is_cached(cache, p)]
@@ -439,7 +439,10 @@ def run(
     if cache is not None:  # longest first: the slowest chapter should not start last
         todo.sort(key=lambda p: previous_seconds(cache, p), reverse=True)
     if warm is None:
-        warm = len(todo) >= WARM_FROM
+        warm = warm_kernels.SUPPORTED and len(todo) >= WARM_FROM
+    elif warm and not warm_kernels.SUPPORTED:
+        echo(f"[exec] kernels are forked warm on Linux only, not on {sys.platform}")
+        warm = False
     how = "kernels forked warm" if warm else "fresh kernels"
     echo(f"[exec] executing {len(todo)} chapter(s), {jobs} at a time ({how})")
     results: list[ChapterResult] = []

@@ -68,6 +68,10 @@ WARM_MODULES = (
     "matplotlib",
     "matplotlib.figure",
 )
+# Linux only. Windows has no fork; macOS has no SOCK_SEQPACKET Unix sockets, and a
+# forked child of a process that has loaded Apple's system frameworks may crash.
+# Elsewhere every kernel starts the ordinary way (scripts/bookexec.py asks this).
+SUPPORTED = sys.platform.startswith("linux")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 KERNEL_MODULE = "ipykernel_launcher"
 MAX_MESSAGE = 1 << 20

@@ -203,6 +203,24 @@ def test_run_forks_warm_kernels_for_many_chapters_and_reports_like_fresh_ones(tm
     assert not by_name["bad.md"].ok and "ZeroDivisionError" in by_name["bad.md"].error
 
 
+@pytest.mark.parametrize("asked", [None, True])
+def test_other_systems_start_every_kernel_fresh(tmp_path, monkeypatch, asked):
+    """macOS and Windows cannot fork the server's kernels: run() starts them afresh,
+    whether warm kernels were left to it or asked for, and says why when asked."""
+    monkeypatch.setattr(warm_kernels, "SUPPORTED", False)
+    started = []
+    monkeypatch.setattr(warm_kernels, "server", lambda *a: started.append(a))
+    paths = [chapter(tmp_path, f"print({n})", name=f"c{n}.md") for n in range(4)]
+    lines: list[str] = []
+    results = bookexec.run(paths, jobs=2, use_cache=False, warm=asked, echo=lines.append)
+    assert started == []
+    assert "[exec] executing 4 chapter(s), 2 at a time (fresh kernels)" in lines
+    assert any("forked warm on Linux only" in line for line in lines) == bool(asked)
+    assert [code_outputs(r.notebook)[0]["text"] for r in sorted(results, key=lambda r: r.path)] == [
+        f"{n}\n" for n in range(4)
+    ]
+
+
 # Chapters that use what the server imports (torch, torchvision, networkx, matplotlib)
 # and what it must not (pandas, whose tables would come out differently): each run here
 # in a fresh kernel must give what the build, which forks its kernels warm, stored.
